@@ -1,0 +1,33 @@
+"""pymatgen-ml-xrd: fast pymatgen-exact powder XRD simulation and ML analysis of diffractograms.
+
+Public names load lazily so that ``import pymatgen_ml_xrd`` stays light (no TensorFlow, no Ray,
+no numba compilation at import time).
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("pymatgen-ml-xrd")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+_LAZY = {
+    "XRDCalculator": "pymatgen_ml_xrd.diffraction.calculator",
+    "Diffractogram": "pymatgen_ml_xrd.diffraction.diffractogram",
+    "CrystalArrays": "pymatgen_ml_xrd.diffraction.crystal_arrays",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pymatgen_ml_xrd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

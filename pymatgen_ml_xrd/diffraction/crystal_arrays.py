@@ -1,0 +1,220 @@
+"""Plain-array view of a crystal, validated once, for the numba kernels.
+
+Kernels never see a pymatgen object nor unchecked numbers: everything passes through
+:class:`CrystalArrays`, whose constructors raise :class:`InvalidStructureError` naming the problem.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from numpy.typing import ArrayLike, NDArray
+from pymatgen.core import IStructure
+from pymatgen.core.periodic_table import DummySpecies
+
+from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, ROW_Z, SYMBOL_TO_ROW, Z_TO_ROW
+from pymatgen_ml_xrd.errors import InvalidStructureError
+
+__all__ = ["CrystalArrays"]
+
+#: a cell whose volume is below this fraction of |a| |b| |c| is treated as degenerate
+MIN_VOLUME_RATIO = 1e-6
+_ROW_TO_SYMBOL = {row: sym for sym, row in SYMBOL_TO_ROW.items()}
+
+_OK, _BAD_LATTICE, _FLAT_CELL, _BAD_COORDS, _BAD_OCCUPANCY = range(5)
+
+
+@njit(cache=True)
+def _check_arrays(lattice, frac, occ):
+    """Validity code of a cell (0 = fine) and its volume [angstrom^3]; safe on any float input."""
+    for i in range(3):
+        for j in range(3):
+            if not math.isfinite(lattice[i, j]):
+                return _BAD_LATTICE, 0.0
+    a = lattice
+    det = (
+        a[0, 0] * (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1])
+        - a[0, 1] * (a[1, 0] * a[2, 2] - a[1, 2] * a[2, 0])
+        + a[0, 2] * (a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0])
+    )
+    volume = abs(det)
+    lengths = 1.0
+    for i in range(3):
+        lengths *= math.sqrt(a[i, 0] ** 2 + a[i, 1] ** 2 + a[i, 2] ** 2)
+    if not volume > MIN_VOLUME_RATIO * lengths:
+        return _FLAT_CELL, volume
+    for i in range(frac.shape[0]):
+        for j in range(3):
+            if not math.isfinite(frac[i, j]):
+                return _BAD_COORDS, volume
+    for i in range(occ.shape[0]):
+        if not (occ[i] > 0.0 and occ[i] <= 1.0 + 1e-6):
+            return _BAD_OCCUPANCY, volume
+    return _OK, volume
+
+
+@dataclass(slots=True, eq=False)
+class CrystalArrays:
+    """A crystal as arrays; one row per (site, species) pair, so a disordered site gives one row
+    per species.
+
+    Attributes:
+        lattice: (3, 3) real-space lattice, rows a, b, c [angstrom].
+        frac_coords: (n_atoms, 3) fractional coordinates.
+        occupancies: (n_atoms,) occupancy of each row, in (0, 1].
+        atom_element: (n_atoms,) index of each row's element in ``element_rows``.
+        element_rows: (n_elements,) rows of the elements in the scattering tables
+            (:mod:`.scattering`); ``element_z``, ``coeff_a``, ``coeff_b`` read them.
+        element_symbols: symbols of the elements, in that order.
+        site_index: (n_atoms,) the structure site each row came from.
+        volume: cell volume [angstrom^3].
+    """
+
+    lattice: NDArray[np.float64]
+    frac_coords: NDArray[np.float64]
+    occupancies: NDArray[np.float64]
+    atom_element: NDArray[np.int64]
+    element_rows: NDArray[np.int64]
+    element_symbols: tuple[str, ...]
+    site_index: NDArray[np.int64]
+    volume: float
+
+    @property
+    def n_atoms(self) -> int:
+        return self.frac_coords.shape[0]
+
+    @property
+    def element_z(self) -> NDArray[np.float64]:
+        """(n_elements,) atomic numbers."""
+        return ROW_Z[self.element_rows]
+
+    @property
+    def coeff_a(self) -> NDArray[np.float64]:
+        """(n_elements, 4) form-factor amplitudes a_k (pymatgen's)."""
+        return COEFF_A[self.element_rows]
+
+    @property
+    def coeff_b(self) -> NDArray[np.float64]:
+        """(n_elements, 4) form-factor widths b_k [angstrom^2] (pymatgen's)."""
+        return COEFF_B[self.element_rows]
+
+    @classmethod
+    def from_structure(cls, structure: IStructure) -> CrystalArrays:
+        """Convert a pymatgen Structure, checking everything the kernels rely on.
+
+        Raises:
+            TypeError: ``structure`` is not a pymatgen Structure.
+            InvalidStructureError: empty structure, non-finite lattice or coordinates, zero-volume
+                cell, dummy species or elements without X-ray scattering data, bad occupancies.
+        """
+        if not isinstance(structure, IStructure):
+            raise TypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
+        if len(structure) == 0:
+            raise InvalidStructureError("the structure is empty: it has no sites to scatter X-rays")
+        rows: list[int] = []
+        local: dict[str, int] = {}
+        atom_element: list[int] = []
+        occus: list[float] = []
+        disordered = False
+        for i, site in enumerate(structure):
+            species = site.species
+            if len(species) != 1:
+                disordered = True
+            for sp, occu in species.items():
+                symbol = sp.symbol
+                e = local.get(symbol)
+                if e is None:
+                    if symbol not in SYMBOL_TO_ROW or isinstance(sp, DummySpecies):
+                        raise InvalidStructureError(
+                            f"site {i} holds {sp!s}, which has no X-ray scattering factor "
+                            "(dummy species and elements beyond Cf cannot be simulated)"
+                        )
+                    e = local[symbol] = len(local)
+                rows.append(i)
+                atom_element.append(e)
+                occus.append(occu)
+        frac = np.concatenate([site.frac_coords for site in structure]).reshape(-1, 3).astype(np.float64, copy=False)
+        site_index = np.array(rows, dtype=np.int64)
+        if disordered:
+            frac = frac[site_index]
+        symbols = tuple(local)
+        table_rows = np.array([SYMBOL_TO_ROW[s] for s in symbols], dtype=np.int64)
+        return cls._checked(
+            np.array(structure.lattice.matrix, dtype=np.float64),
+            frac,
+            np.array(occus, dtype=np.float64),
+            np.array(atom_element, dtype=np.int64),
+            table_rows,
+            symbols,
+            site_index,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        lattice: ArrayLike,
+        frac_coords: ArrayLike,
+        atomic_numbers: ArrayLike,
+        occupancies: ArrayLike | None = None,
+    ) -> CrystalArrays:
+        """Build from plain arrays (the generator's fast path), with the same checks.
+
+        Args:
+            lattice: (3, 3) rows a, b, c [angstrom].
+            frac_coords: (n, 3) fractional coordinates.
+            atomic_numbers: (n,) integers 1..98.
+            occupancies: (n,) in (0, 1]; all ones when omitted.
+        """
+        lat = np.ascontiguousarray(lattice, dtype=np.float64)
+        if lat.shape != (3, 3):
+            raise InvalidStructureError(f"lattice must have shape (3, 3), got {lat.shape}")
+        frac = np.ascontiguousarray(frac_coords, dtype=np.float64)
+        if frac.ndim != 2 or frac.shape[1] != 3 or frac.shape[0] == 0:
+            raise InvalidStructureError(f"frac_coords must have shape (n>0, 3), got {frac.shape}")
+        z = np.asarray(atomic_numbers)
+        if z.shape != (frac.shape[0],) or not np.issubdtype(z.dtype, np.integer):
+            raise InvalidStructureError(
+                f"atomic_numbers must be {frac.shape[0]} integers, got shape {z.shape} of {z.dtype}"
+            )
+        if z.min() < 1 or z.max() >= len(Z_TO_ROW) or (Z_TO_ROW[z] < 0).any():
+            raise InvalidStructureError(
+                f"atomic numbers must lie in 1..{len(Z_TO_ROW) - 1}, got {z.min()}..{z.max()}"
+            )
+        occ = np.ones(frac.shape[0]) if occupancies is None else np.asarray(occupancies, dtype=np.float64)
+        if occ.shape != (frac.shape[0],):
+            raise InvalidStructureError(f"occupancies must have shape ({frac.shape[0]},), got {occ.shape}")
+        uniq, atom_element = np.unique(z, return_inverse=True)
+        table_rows = Z_TO_ROW[uniq]
+        symbols = tuple(_ROW_TO_SYMBOL[r] for r in table_rows.tolist())
+        return cls._checked(lat, frac, occ, atom_element.astype(np.int64), table_rows, symbols, np.arange(len(z)))
+
+    @classmethod
+    def _checked(cls, lattice, frac, occ, atom_element, table_rows, symbols, site_index) -> CrystalArrays:
+        code, volume = _check_arrays(lattice, frac, occ)
+        if code == _BAD_LATTICE:
+            raise InvalidStructureError("the lattice has non-finite (NaN or inf) entries")
+        if code == _FLAT_CELL:
+            lengths = np.round(np.linalg.norm(lattice, axis=1), 4).tolist()
+            raise InvalidStructureError(
+                f"the lattice has (near) zero volume ({volume:.3g} A^3 for axes of {lengths} A)"
+            )
+        if code == _BAD_COORDS:
+            bad = np.flatnonzero(~np.isfinite(frac).all(axis=1))
+            raise InvalidStructureError(
+                f"non-finite (NaN or inf) fractional coordinates on sites {site_index[bad][:10].tolist()}"
+            )
+        if code == _BAD_OCCUPANCY:
+            raise InvalidStructureError("site occupancies must be finite and lie in (0, 1]")
+        return cls(
+            lattice=lattice,
+            frac_coords=frac,
+            occupancies=occ,
+            atom_element=atom_element,
+            element_rows=table_rows,
+            element_symbols=symbols,
+            site_index=site_index,
+            volume=volume,
+        )
