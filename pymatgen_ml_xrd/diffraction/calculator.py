@@ -26,6 +26,7 @@ from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_g
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
 from pymatgen_ml_xrd.diffraction.reflection_kernels import (
+    distinct_shells,
     enumerate_reflections,
     group_peaks,
     sin_theta,
@@ -116,10 +117,10 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         hkl, g = enumerate_reflections(inv_lattice, *bounds, min_r, max_r)
         if len(g) == 0:
             return XRDPattern([], [], [], [])
-        s2 = (g / 2) ** 2
+        s2, shell = distinct_shells(g)
         expo = np.exp(np.multiply.outer(self._neg_b(arrays), s2))  # numpy's SIMD exp
         f2 = structure_factors_squared(
-            hkl, s2, expo, arrays.frac_coords, arrays.occupancies, arrays.atom_element,
+            hkl, shell, s2, expo, arrays.frac_coords, arrays.occupancies, arrays.atom_element,
             arrays.element_rows, ustar,
         )  # fmt: skip
         # numpy's arcsin, as in pymatgen: its SIMD result can differ from libm's in the last bit,
@@ -128,12 +129,10 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         theta = np.arcsin(sin_t)
         hexagonal = structure.lattice.is_hexagonal()
         x, y, d, rep, mult, start = group_peaks(
-            theta, sin_t, g, f2, hkl, hexagonal, self.TWO_THETA_TOL, self.SCALED_INTENSITY_TOL
-        )
-        pattern = XRDPattern(x, y, HklFamilies(rep, mult, start, hexagonal), d.tolist())
-        if scaled:
-            pattern.normalize(mode="max", value=100)
-        return pattern
+            theta, sin_t, g, f2, hkl, hexagonal, self.TWO_THETA_TOL, self.SCALED_INTENSITY_TOL,
+            100.0 if scaled else 0.0,
+        )  # fmt: skip
+        return XRDPattern(x, y, HklFamilies(rep, mult, start, hexagonal), d)
 
     # ------------------------------------------------------------------ dense diffractograms
     def get_diffractogram(
@@ -282,7 +281,9 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         return np.linalg.inv(lat), bounds  # type: ignore[return-value]
 
     def _neg_b(self, arrays: CrystalArrays) -> NDArray[np.float64]:
-        """(n_el, 5): minus the form-factor widths b_k and the Debye-Waller B [angstrom^2]."""
+        """(n_el, 4): minus the form-factor widths b_k [angstrom^2]; (n_el, 5) with the Debye-Waller B."""
+        if not self.debye_waller_factors:
+            return -COEFF_B[arrays.element_rows]
         neg_b = np.empty((len(arrays.element_rows), N_COEFF + 1))
         neg_b[:, :N_COEFF] = COEFF_B[arrays.element_rows]
         neg_b[:, N_COEFF] = self._dw_array(arrays)

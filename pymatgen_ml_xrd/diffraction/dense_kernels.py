@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from pymatgen_ml_xrd.diffraction.reflection_kernels import (
+    distinct_shells,
     enumerate_reflections,
     form_factor_exponentials,
     merged_peaks,
@@ -62,9 +63,9 @@ def dense_pattern(
     ``wavelength2`` > 0 adds a K-alpha2 copy of every peak at that wavelength, scaled by ``ratio2``.
     """
     hkl, g = enumerate_reflections(inv_lattice, hmax, kmax, lmax, r_min, r_max)
-    s2 = (g / 2.0) ** 2
+    s2, shell = distinct_shells(g)
     expo = form_factor_exponentials(s2, element_rows, dw_b)
-    f2 = structure_factors_squared(hkl, s2, expo, frac, occ, atom_element, element_rows, ustar)
+    f2 = structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, element_rows, ustar)
     out[:] = 0.0
     for line in range(2):
         lam = wavelength if line == 0 else wavelength2

@@ -1,9 +1,9 @@
-"""XRDPattern: pymatgen's DiffractionPattern whose hkl families are built when first read.
+"""XRDPattern: pymatgen's DiffractionPattern whose hkls and d_hkls are built when first read.
 
-Building one dict per hkl family is most of the cost of a pattern once the physics runs in
-numba; most callers (featurizers, training streams) never read ``hkls``. The families are kept
-as arrays and turned into pymatgen's list-of-dicts format on first access to ``hkls``; the
-result is then the very list pymatgen's calculator returns.
+Building one dict per hkl family (and one float per d-spacing) is most of the cost of a pattern
+once the physics runs in numba, and most callers (featurizers, training streams) never read
+them. They are kept as arrays and turned into pymatgen's list formats on first access; the
+result is then the very lists pymatgen's calculator returns.
 """
 
 from __future__ import annotations
@@ -49,22 +49,36 @@ class HklFamilies:
 class XRDPattern(DiffractionPattern):
     """A pymatgen ``DiffractionPattern`` (x = 2-theta [deg], y = intensity, hkls, d_hkls [angstrom]).
 
-    ``hkls`` may be given as :class:`HklFamilies`; it becomes pymatgen's list of dicts when first
-    read. Everything else behaves as in pymatgen (normalize, copy, arithmetic, as_dict).
+    ``hkls`` may be given as :class:`HklFamilies` and ``d_hkls`` as an array; they become
+    pymatgen's lists when first read. Everything else behaves as in pymatgen (normalize, copy,
+    arithmetic, as_dict).
     """
 
-    def __init__(self, x, y, hkls: list | HklFamilies, d_hkls):
+    def __init__(self, x, y, hkls: list | HklFamilies, d_hkls: list | NDArray):
         Spectrum.__init__(self, x, y, hkls, d_hkls)
         self._hkls = hkls
-        self.d_hkls = d_hkls
+        self._d_hkls = d_hkls
 
     @property
     def hkls(self) -> list[list[dict]]:
+        """Per peak, ``[{"hkl": (h, k, l) or (h, k, i, l), "multiplicity": m}, ...]``."""
         if isinstance(self._hkls, HklFamilies):
             self._hkls = self._hkls.to_list()
-            self._args = (self._hkls, self.d_hkls)
+            self._args = (self._hkls, self._args[1])
         return self._hkls
 
     @hkls.setter
     def hkls(self, value: list) -> None:
         self._hkls = value
+
+    @property
+    def d_hkls(self) -> list[float]:
+        """Interplanar spacing of each peak [angstrom]."""
+        if isinstance(self._d_hkls, np.ndarray):
+            self._d_hkls = self._d_hkls.tolist()
+            self._args = (self._args[0], self._d_hkls)
+        return self._d_hkls
+
+    @d_hkls.setter
+    def d_hkls(self, value: list) -> None:
+        self._d_hkls = value

@@ -24,6 +24,7 @@ from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, N_COEFF, RO
 
 __all__ = [
     "enumerate_reflections",
+    "distinct_shells",
     "form_factor_exponentials",
     "structure_factors_squared",
     "sin_theta",
@@ -178,47 +179,89 @@ def stable_argsort_ball(values):
 
 
 @njit(cache=True)
-def form_factor_exponentials(s2, element_rows, dw_b):
-    """exp(-b_k s^2) for the four form-factor terms and exp(-B s^2) (Debye-Waller) per element.
-
-    Scalar version for kernels that run without Python in between; the exact path computes the
-    same array with numpy's vectorised exp. Consecutive equal s^2 (ascending input) reuse values.
-
-    Args:
-        s2: (M,) s^2 = (|g| / 2)^2 [1/angstrom^2], ascending.  element_rows: (n_el,) rows of the
-        scattering tables.  dw_b: (n_el,) isotropic B [angstrom^2] (0 = none).
+def distinct_shells(g):
+    """Distinct values of s^2 = (|g| / 2)^2 along ascending ``g``.
 
     Returns:
-        (n_el, 5, M) float64.
+        s2 (D,) [1/angstrom^2] and shell (M,): reflection r has s^2 = s2[shell[r]]. Form factors
+        are evaluated once per shell.
     """
-    n_el = element_rows.shape[0]
-    m = s2.shape[0]
-    out = np.empty((n_el, N_COEFF + 1, m))
+    m = g.shape[0]
+    shell = np.empty(m, dtype=np.int64)
+    values = np.empty(m)
+    d = -1
     prev = -1.0
     for r in range(m):
-        if s2[r] != prev:
-            for e in range(n_el):
-                for c in range(N_COEFF):
-                    out[e, c, r] = math.exp(-COEFF_B[element_rows[e], c] * s2[r])
-                out[e, N_COEFF, r] = math.exp(-dw_b[e] * s2[r])
-            prev = s2[r]
-        else:
-            for e in range(n_el):
-                for c in range(N_COEFF + 1):
-                    out[e, c, r] = out[e, c, r - 1]
+        v = (g[r] / 2) ** 2
+        if d < 0 or v != prev:
+            d += 1
+            values[d] = v
+            prev = v
+        shell[r] = d
+    return values[: d + 1], shell
+
+
+@njit(cache=True)
+def form_factor_exponentials(s2, element_rows, dw_b):
+    """exp(-b_k s^2) of the four form-factor terms and exp(-B s^2) (Debye-Waller) per element.
+
+    Scalar libm version for kernels that run without Python in between; the pymatgen-exact path
+    gets the same array from numpy's vectorised exp.
+
+    Args:
+        s2: (D,) [1/angstrom^2].  element_rows: (n_el,) rows of the scattering tables.
+        dw_b: (n_el,) isotropic B [angstrom^2] (0 = none).
+
+    Returns:
+        (n_el, 5, D) float64.
+    """
+    n_el = element_rows.shape[0]
+    out = np.empty((n_el, N_COEFF + 1, s2.shape[0]))
+    for d in range(s2.shape[0]):
+        for e in range(n_el):
+            for c in range(N_COEFF):
+                out[e, c, d] = math.exp(-COEFF_B[element_rows[e], c] * s2[d])
+            out[e, N_COEFF, d] = math.exp(-dw_b[e] * s2[d])
     return out
 
 
+@njit(cache=True)
+def _phase_table(x, weight, hmax):
+    """weight_j exp(2 pi i h x_j) for h = -hmax..hmax, as (real, imag) arrays of shape (2 hmax + 1, n).
+
+    Built by complex multiplication from exp(2 pi i x_j): one sine and cosine per atom instead of
+    one per entry; the rounding error grows like h ulp (below 1e-13 for any index allowed here).
+    """
+    n = x.shape[0]
+    re = np.empty((2 * hmax + 1, n))
+    im = np.empty((2 * hmax + 1, n))
+    for j in range(n):
+        c = math.cos(2.0 * math.pi * x[j])
+        s = math.sin(2.0 * math.pi * x[j])
+        pr = weight[j]
+        pi = 0.0
+        re[hmax, j] = pr
+        im[hmax, j] = 0.0
+        for h in range(1, hmax + 1):
+            pr, pi = pr * c - pi * s, pr * s + pi * c
+            re[hmax + h, j] = pr
+            im[hmax + h, j] = pi
+            re[hmax - h, j] = pr
+            im[hmax - h, j] = -pi
+    return re, im
+
+
 @njit(cache=True, fastmath=True)
-def structure_factors_squared(hkl, s2, expo, frac, occ, atom_element, element_rows, ustar):
+def structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, element_rows, ustar):
     """|F(hkl)|^2 for each reflection (no Lorentz-polarisation factor).
 
     F = sum_j f_e(j)(s) DW_e(j)(s) DW_j(hkl) occ_j exp(2 pi i hkl . r_j),
     f_e(s) = Z_e - 41.78214 s^2 sum_k a_k exp(-b_k s^2),  DW_e = exp(-B_e s^2): pymatgen's forms.
 
     Args:
-        hkl: (M, 3) Miller indices.  s2: (M,) (|g| / 2)^2 [1/angstrom^2].
-        expo: (n_el, 5, M) from :func:`form_factor_exponentials` (or numpy's equivalent).
+        hkl: (M, 3) Miller indices.  shell: (M,) and s2: (D,) from :func:`distinct_shells`.
+        expo: (n_el, 4 or 5, D) exp(-b_k s^2) (and exp(-B s^2) for Debye-Waller as 5th term),
+            from :func:`form_factor_exponentials` or numpy.
         frac: (n, 3) fractional coordinates; occ: (n,) occupancies; atom_element: (n,) index of
             each atom's element in element_rows (n_el,), the rows of the scattering tables.
         ustar: (n, 3, 3) anisotropic U* per atom, or an array of shape (0, 3, 3) for none.
@@ -239,38 +282,25 @@ def structure_factors_squared(hkl, s2, expo, frac, occ, atom_element, element_ro
         hmax = max(hmax, abs(hkl[r, 0]))
         kmax = max(kmax, abs(hkl[r, 1]))
         lmax = max(lmax, abs(hkl[r, 2]))
-    two_pi = 2.0 * math.pi
     # phase tables exp(2 pi i h x_j) with atoms contiguous; occupancy folded into the h table
-    xr = np.empty((2 * hmax + 1, n))
-    xi = np.empty((2 * hmax + 1, n))
-    yr = np.empty((2 * kmax + 1, n))
-    yi = np.empty((2 * kmax + 1, n))
-    zr = np.empty((2 * lmax + 1, n))
-    zi = np.empty((2 * lmax + 1, n))
-    for j in range(n):
-        for h in range(-hmax, hmax + 1):
-            a = two_pi * h * frac[j, 0]
-            xr[h + hmax, j] = occ[j] * math.cos(a)
-            xi[h + hmax, j] = occ[j] * math.sin(a)
-        for k in range(-kmax, kmax + 1):
-            a = two_pi * k * frac[j, 1]
-            yr[k + kmax, j] = math.cos(a)
-            yi[k + kmax, j] = math.sin(a)
-        for l in range(-lmax, lmax + 1):
-            a = two_pi * l * frac[j, 2]
-            zr[l + lmax, j] = math.cos(a)
-            zi[l + lmax, j] = math.sin(a)
+    xr, xi = _phase_table(frac[:, 0], occ, hmax)
+    yr, yi = _phase_table(frac[:, 1], np.ones(n), kmax)
+    zr, zi = _phase_table(frac[:, 2], np.ones(n), lmax)
     use_ustar = ustar.shape[0] == n
     ff = np.empty(n_el)
     w = np.empty(n)
+    debye_waller = expo.shape[1] > N_COEFF
     for r in range(m):
-        if r == 0 or s2[r] != s2[r - 1]:
+        d = shell[r]
+        if r == 0 or d != shell[r - 1]:
             for e in range(n_el):
                 row = element_rows[e]
                 acc = 0.0
                 for c in range(N_COEFF):
-                    acc += COEFF_A[row, c] * expo[e, c, r]
-                ff[e] = (ROW_Z[row] - 41.78214 * s2[r] * acc) * expo[e, N_COEFF, r]
+                    acc += COEFF_A[row, c] * expo[e, c, d]
+                ff[e] = ROW_Z[row] - 41.78214 * s2[d] * acc
+                if debye_waller:
+                    ff[e] *= expo[e, N_COEFF, d]
             for j in range(n):
                 w[j] = ff[atom_element[j]]
         ih = hkl[r, 0] + hmax
@@ -334,7 +364,7 @@ def _family_code(h, k, l, hexagonal):
 
 
 @njit(cache=True)
-def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol):
+def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol, scale_to):
     """Merge reflections into peaks and hkl families exactly as pymatgen's get_pattern does.
 
     Args:
@@ -426,7 +456,12 @@ def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol):
                     rep[f, 3] = l
         kept += 1
     start[kept] = n_fam
-    return x[:kept], y[:kept], d[:kept], rep[:n_fam], mult[:n_fam], start[: kept + 1]
+    y = y[:kept]
+    if scale_to > 0.0 and kept > 0:
+        factor = y.max() / scale_to
+        for p in range(kept):
+            y[p] /= factor
+    return x[:kept], y, d[:kept], rep[:n_fam], mult[:n_fam], start[: kept + 1]
 
 
 @njit(cache=True)
