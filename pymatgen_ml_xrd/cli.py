@@ -1,0 +1,103 @@
+"""The ``pmlxrd`` command.
+
+    pmlxrd simulate CIF [CIF ...] [--wavelength CuKa] [--range 5 90] [--step 0.01]
+                   [--profile gaussian|pseudo-voigt] [--size 50] [--kalpha2] [--top 10]
+                   [--png FILE] [--json]
+
+Further sub-commands (classify, identify, predict-xrd, train) arrive with the estimators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from pymatgen_ml_xrd.errors import PymatgenMLXRDError
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from pymatgen.core import Structure
+
+    from pymatgen_ml_xrd.diffraction import XRDCalculator
+
+    wavelength = args.wavelength
+    try:
+        wavelength = float(wavelength)
+    except ValueError:
+        pass
+    calc = XRDCalculator(wavelength)
+    results, dense, peaks, labels = [], [], [], []
+    for path in args.cif:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                structure = Structure.from_file(path)
+            except Exception as err:  # pymatgen raises many types for unreadable files
+                raise SystemExit(f"pmlxrd: cannot read a structure from {path}: {err}") from None
+        pattern = calc.get_pattern(structure, two_theta_range=tuple(args.range))
+        order = sorted(range(len(pattern.x)), key=lambda i: -pattern.y[i])[: args.top]
+        top = [
+            {"two_theta": float(pattern.x[i]), "intensity": float(pattern.y[i]), "d": pattern.d_hkls[i],
+             "hkl": [list(f["hkl"]) for f in pattern.hkls[i]]}
+            for i in sorted(order)
+        ]
+        results.append({"file": str(path), "formula": structure.composition.reduced_formula,
+                        "peaks": len(pattern.x), "strongest": top})
+        if args.png:
+            dense.append(calc.get_diffractogram(
+                structure, two_theta_range=tuple(args.range), step=args.step, profile=args.profile,
+                crystallite_size=args.size, kalpha2=args.kalpha2,
+            ))  # fmt: skip
+            peaks.append(pattern)
+            labels.append(f"{structure.composition.reduced_formula}  ({Path(path).name})")
+    if args.png:
+        from pymatgen_ml_xrd.plotting import plot_diffractograms
+
+        plot_diffractograms(dense, labels, args.png, peaks=peaks)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['file']}: {r['formula']}, {r['peaks']} peaks; strongest {len(r['strongest'])}:")
+            print(f"  {'2θ (°)':>9} {'I':>7} {'d (Å)':>8}  hkl")
+            for p in r["strongest"]:
+                hkls = " ".join("(" + " ".join(map(str, h)) + ")" for h in p["hkl"])
+                print(f"  {p['two_theta']:9.3f} {p['intensity']:7.2f} {p['d']:8.4f}  {hkls}")
+        if args.png:
+            print(f"wrote {args.png}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("simulate", help="peaks (pymatgen-identical) and dense patterns of CIF files")
+    sim.add_argument("cif", nargs="+", type=Path, help="structure files (CIF, POSCAR, ... anything pymatgen reads)")
+    sim.add_argument("--wavelength", default="CuKa", help="radiation name (CuKa, MoKa1, ...) or angstrom")
+    sim.add_argument("--range", nargs=2, type=float, default=(5.0, 90.0), metavar=("MIN", "MAX"),
+                     help="2-theta range [deg]")
+    sim.add_argument("--step", type=float, default=0.01, help="grid step of the dense pattern [deg]")
+    sim.add_argument("--profile", choices=["gaussian", "pseudo-voigt"], default="gaussian")
+    sim.add_argument("--size", type=float, default=50.0, help="crystallite size [nm] (Scherrer broadening)")
+    sim.add_argument("--kalpha2", action="store_true", help="add the K-alpha2 line")
+    sim.add_argument("--top", type=int, default=10, help="strongest peaks to list")
+    sim.add_argument("--png", type=Path, help="write a plot of the dense patterns")
+    sim.add_argument("--json", action="store_true", help="machine-readable output")
+    sim.set_defaults(func=_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PymatgenMLXRDError as err:
+        print(f"pmlxrd: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Matplotlib figures of diffractograms (used by the demo and the ``pmlxrd`` command)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is assumed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from pymatgen.analysis.diffraction.core import DiffractionPattern  # noqa: E402
+
+from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram  # noqa: E402
+
+__all__ = ["plot_diffractograms"]
+
+
+def _hkl_label(families: list[dict]) -> str:
+    hkl = families[0]["hkl"]
+    return "(" + " ".join(str(i) for i in hkl) + ")"
+
+
+def plot_diffractograms(
+    diffractograms: Sequence[Diffractogram],
+    labels: Sequence[str],
+    path: str | Path,
+    peaks: Sequence[DiffractionPattern] | None = None,
+    n_labels: int = 4,
+    title: str | None = None,
+) -> Path:
+    """Stacked diffractograms, one panel each, with the strongest peaks labelled by hkl.
+
+    Args:
+        diffractograms: dense patterns to draw (normalised to 1 or not).
+        labels: one title per panel.
+        path: PNG file to write.
+        peaks: optional peak lists (pymatgen patterns) drawn as sticks with hkl labels.
+        n_labels: number of strongest peaks labelled per panel.
+    """
+    n = len(diffractograms)
+    fig, axes = plt.subplots(n, 1, figsize=(9, 1.9 * n + 0.6), sharex=True, squeeze=False)
+    for i, (ax, dg, label) in enumerate(zip(axes[:, 0], diffractograms, labels)):
+        scale = dg.y.max() or 1.0
+        ax.plot(dg.x, dg.y / scale, color="C0", lw=0.9)
+        if peaks is not None:
+            p = peaks[i]
+            inside = (p.x >= dg.x[0]) & (p.x <= dg.x[-1])
+            ax.vlines(p.x[inside], 0, p.y[inside] / 100, color="C3", lw=0.6, alpha=0.7)
+            for j in np.argsort(p.y * inside)[::-1][:n_labels]:
+                if inside[j]:
+                    ax.annotate(_hkl_label(p.hkls[j]), (p.x[j], min(p.y[j] / 100, 1.0)), xytext=(0, 3),
+                                textcoords="offset points", ha="center", fontsize=7, color="C3")
+        ax.set_ylim(0, 1.18)
+        ax.set_yticks([0, 0.5, 1])
+        ax.text(0.995, 0.93, label, transform=ax.transAxes, ha="right", va="top", fontsize=9)
+        ax.set_ylabel("I / Imax", fontsize=8)
+    axes[-1, 0].set_xlabel(f"2θ (°), λ = {diffractograms[0].wavelength:.5f} Å")
+    axes[-1, 0].set_xlim(diffractograms[0].x[0], diffractograms[0].x[-1])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

@@ -1,0 +1,60 @@
+"""Package surface, the pmlxrd command and the demo job."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import pymatgen_ml_xrd
+from pymatgen_ml_xrd import cli, demo
+from pymatgen_ml_xrd.examples import example_cif_paths, example_structures
+
+
+def test_import_is_light():
+    code = (
+        "import sys, pymatgen_ml_xrd; "
+        "heavy = [m for m in ('tensorflow', 'keras', 'ray', 'numba') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_public_names():
+    from pymatgen.analysis.diffraction.core import AbstractDiffractionPatternCalculator
+
+    assert issubclass(pymatgen_ml_xrd.XRDCalculator, AbstractDiffractionPatternCalculator)
+    assert pymatgen_ml_xrd.__version__ != ""
+    with pytest.raises(AttributeError, match="no attribute"):
+        pymatgen_ml_xrd.NoSuchThing  # noqa: B018
+
+
+def test_examples_ship_with_the_package():
+    assert len(example_cif_paths()) == 5
+    assert {s.composition.reduced_formula for s in example_structures().values()} >= {"ZnO", "SrTiO3"}
+
+
+def test_cli_simulate_json_and_png(tmp_path, capsys):
+    cif = example_cif_paths()[0]
+    png = tmp_path / "p.png"
+    assert cli.main(["simulate", str(cif), "--json", "--top", "3", "--png", str(png)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result[0]["peaks"] > 3 and len(result[0]["strongest"]) == 3
+    assert max(p["intensity"] for p in result[0]["strongest"]) == pytest.approx(100)
+    assert png.stat().st_size > 10_000
+
+
+def test_cli_reports_bad_range(capsys):
+    assert cli.main(["simulate", str(example_cif_paths()[0]), "--range", "90", "5"]) == 2
+    assert "inverted" in capsys.readouterr().err
+
+
+def test_demo_runs_and_matches_pymatgen(tmp_path, capsys):
+    assert demo.main(["--out", str(tmp_path), "--repeats", "1"]) == 0
+    assert (tmp_path / "patterns.png").stat().st_size > 50_000
+    summary = json.loads((tmp_path / "demo.json").read_text())
+    assert all(row["same_as_pymatgen"] for row in summary["rows"])
+    assert "speed-up" in capsys.readouterr().out
