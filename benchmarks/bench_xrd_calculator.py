@@ -125,13 +125,15 @@ def main() -> None:
     # dense diffractograms on MP-20 cells
     _, mp20 = load_structures(folder / "mp20_pilot_val.csv.gz", n=args.dense_n, seed=args.seed)
     x = two_theta_grid(5, 90, 0.01)
-    t0 = time.perf_counter()
-    dense = ours.get_diffractograms(mp20, crystallite_size=50.0)
-    t_dense = time.perf_counter() - t0
     sizes_nm = rng.uniform(20, 100, len(mp20))
-    t0 = time.perf_counter()
-    ours.get_diffractograms(mp20, crystallite_size=sizes_nm)
-    t_dense_random = time.perf_counter() - t0
+    t_dense = t_dense_random = np.inf
+    for _ in range(2):  # best of two passes, as for the peaks
+        t0 = time.perf_counter()
+        dense = ours.get_diffractograms(mp20, crystallite_size=50.0)
+        t_dense = min(t_dense, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ours.get_diffractograms(mp20, crystallite_size=sizes_nm)
+        t_dense_random = min(t_dense_random, time.perf_counter() - t0)
     anchor_set = mp20[: args.anchor_n]
     t0 = time.perf_counter()
     anchor = gaussian_anchor(theirs, anchor_set, x, 50.0)

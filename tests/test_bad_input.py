@@ -158,3 +158,11 @@ def test_crystal_arrays_occupancy_validation():
         CrystalArrays.from_arrays(np.eye(3) * 4, [[0, 0, 0]], [11], [1.5])
     with pytest.raises(InvalidStructureError, match="occupancies"):
         CrystalArrays.from_arrays(np.eye(3) * 4, [[0, 0, 0]], [11], [0.0])
+
+
+def test_long_axis_with_many_atoms_is_refused_for_its_phase_tables():
+    rng = np.random.default_rng(0)
+    lattice = Lattice.orthorhombic(3000, 3, 3)
+    s = Structure(lattice, ["Si"] * 3000, rng.random((3000, 3)))
+    with pytest.raises(ReflectionLimitError, match="phase tables"):
+        XRDCalculator(max_reflections=100_000).get_pattern(s)

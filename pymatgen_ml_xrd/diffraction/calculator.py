@@ -26,11 +26,9 @@ from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_g
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
 from pymatgen_ml_xrd.diffraction.reflection_kernels import (
-    distinct_shells,
-    enumerate_reflections,
     group_peaks,
-    sin_theta,
-    structure_factors_squared,
+    intensities_and_sines,
+    reflections_and_shells,
 )
 from pymatgen_ml_xrd.diffraction.wavelengths import (
     KALPHA2_TO_KALPHA1_RATIO,
@@ -114,25 +112,22 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         structure, arrays, ustar = self._prepare(structure)
         min_r, max_r = self._shell(two_theta_range)
         inv_lattice, bounds = self._index_bounds(arrays, max_r)
-        hkl, g = enumerate_reflections(inv_lattice, *bounds, min_r, max_r)
+        hkl, g, s2, shell = reflections_and_shells(inv_lattice, *bounds, min_r, max_r)
         if len(g) == 0:
             return XRDPattern([], [], [], [])
-        s2, shell = distinct_shells(g)
         expo = np.exp(np.multiply.outer(self._neg_b(arrays), s2))  # numpy's SIMD exp
-        f2 = structure_factors_squared(
-            hkl, shell, s2, expo, arrays.frac_coords, arrays.occupancies, arrays.atom_element,
-            arrays.element_rows, ustar,
+        f2, sin_t = intensities_and_sines(
+            hkl, g, shell, s2, expo, arrays.frac_coords, arrays.occupancies, arrays.atom_element,
+            arrays.element_rows, ustar, self.wavelength,
         )  # fmt: skip
         # numpy's arcsin, as in pymatgen: its SIMD result can differ from libm's in the last bit,
         # and the 1e-5 deg bins that merge peaks must come out the same
-        sin_t = sin_theta(g, self.wavelength)
         theta = np.arcsin(sin_t)
-        hexagonal = structure.lattice.is_hexagonal()
-        x, y, d, rep, mult, start = group_peaks(
-            theta, sin_t, g, f2, hkl, hexagonal, self.TWO_THETA_TOL, self.SCALED_INTENSITY_TOL,
-            100.0 if scaled else 0.0,
-        )  # fmt: skip
-        return XRDPattern(x, y, HklFamilies(rep, mult, start, hexagonal), d)
+        hexagonal = structure.lattice.is_hexagonal()  # pymatgen names families with 4 indices then
+        x, y, d, order, lo, hi = group_peaks(
+            theta, sin_t, g, f2, self.TWO_THETA_TOL, self.SCALED_INTENSITY_TOL, 100.0 if scaled else 0.0
+        )
+        return XRDPattern(x, y, HklFamilies(hkl, order, lo, hi, hexagonal), d)
 
     # ------------------------------------------------------------------ dense diffractograms
     def get_diffractogram(
@@ -272,11 +267,14 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         lat = arrays.lattice
         bounds = tuple(int(max_r * math.sqrt(x * x + y * y + z * z)) + 1 for x, y, z in lat.tolist())
         n_sphere = 2 / 3 * math.pi * max_r**3 * arrays.volume  # one Friedel half of the sphere
-        if n_sphere > self.max_reflections or max(bounds) >= _MAX_INDEX:
+        # memory: ~100 bytes per reflection, 48 bytes per atom and Miller index in the phase tables
+        table_bytes = 48 * arrays.n_atoms * sum(2 * b + 1 for b in bounds)
+        if n_sphere > self.max_reflections or table_bytes > 100 * self.max_reflections or max(bounds) >= _MAX_INDEX:
             raise ReflectionLimitError(
-                f"the cell ({arrays.volume:.4g} A^3) would give about {n_sphere:.3g} reflections up to "
-                f"|g| = {max_r:.4g} 1/A (Miller indices up to {max(bounds)}), above max_reflections="
-                f"{self.max_reflections}; narrow two_theta_range or raise max_reflections if memory allows"
+                f"the cell ({arrays.volume:.4g} A^3, {arrays.n_atoms} atoms) would give about {n_sphere:.3g} "
+                f"reflections up to |g| = {max_r:.4g} 1/A with Miller indices up to {max(bounds)} "
+                f"(phase tables {table_bytes / 1e6:.0f} MB), above max_reflections={self.max_reflections} "
+                "(about 100 bytes each); narrow two_theta_range or raise max_reflections if memory allows"
             )
         return np.linalg.inv(lat), bounds  # type: ignore[return-value]
 

@@ -8,41 +8,38 @@ result is then the very lists pymatgen's calculator returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 from pymatgen.analysis.diffraction.core import DiffractionPattern
 from pymatgen.core.spectrum import Spectrum
 
+from pymatgen_ml_xrd.diffraction.reflection_kernels import hkl_families
+
 __all__ = ["XRDPattern", "HklFamilies"]
 
 
-@dataclass(frozen=True)
 class HklFamilies:
-    """hkl families of all peaks as arrays.
+    """The reflections of each peak, turned into pymatgen's hkl families on request.
 
-    Attributes:
-        names: (F, 4) family names as (h, k, -h-k, l).
-        multiplicities: (F,) number of reflections in each family.
-        start: (P + 1,) families ``start[p]:start[p+1]`` belong to peak p.
-        hexagonal: name families with four-index Miller-Bravais indices (as pymatgen does for
-            hexagonal lattices); otherwise (h, k, l).
+    Args:
+        hkl: (M, 3) reflections of one Friedel half-space in pymatgen's order.
+        order, lo, hi: peak p holds reflections ``order[lo[p]:hi[p]]`` (from ``group_peaks``).
+        hexagonal: name families with four-index Miller-Bravais indices, as pymatgen does for
+            hexagonal lattices; otherwise (h, k, l).
     """
 
-    names: NDArray[np.int64]
-    multiplicities: NDArray[np.int64]
-    start: NDArray[np.int64]
-    hexagonal: bool
+    __slots__ = ("hkl", "order", "lo", "hi", "hexagonal")
+
+    def __init__(self, hkl: NDArray, order: NDArray, lo: NDArray, hi: NDArray, hexagonal: bool):
+        self.hkl, self.order, self.lo, self.hi, self.hexagonal = hkl, order, lo, hi, hexagonal
 
     def to_list(self) -> list[list[dict]]:
         """pymatgen's format: per peak, ``[{"hkl": tuple, "multiplicity": int}, ...]``."""
-        names = self.names if self.hexagonal else self.names[:, (0, 1, 3)]
-        flat = [
-            {"hkl": hkl, "multiplicity": m}
-            for hkl, m in zip(map(tuple, names.tolist()), self.multiplicities.tolist())
-        ]
-        bounds = self.start.tolist()
+        names, mults, start = hkl_families(self.hkl, self.order, self.lo, self.hi, self.hexagonal)
+        if not self.hexagonal:
+            names = names[:, (0, 1, 3)]
+        flat = [{"hkl": hkl, "multiplicity": m} for hkl, m in zip(map(tuple, names.tolist()), mults.tolist())]
+        bounds = start.tolist()
         return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 

@@ -25,10 +25,13 @@ from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, N_COEFF, RO
 __all__ = [
     "enumerate_reflections",
     "distinct_shells",
+    "reflections_and_shells",
+    "intensities_and_sines",
     "form_factor_exponentials",
     "structure_factors_squared",
     "sin_theta",
     "group_peaks",
+    "hkl_families",
     "merged_peaks",
     "render_profiles",
 ]
@@ -334,6 +337,21 @@ def structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, ele
 
 
 @njit(cache=True)
+def reflections_and_shells(inv_lattice, hmax, kmax, lmax, r_min, r_max):
+    """:func:`enumerate_reflections` followed by :func:`distinct_shells`, in one call."""
+    hkl, g = enumerate_reflections(inv_lattice, hmax, kmax, lmax, r_min, r_max)
+    s2, shell = distinct_shells(g)
+    return hkl, g, s2, shell
+
+
+@njit(cache=True)
+def intensities_and_sines(hkl, g, shell, s2, expo, frac, occ, atom_element, element_rows, ustar, wavelength):
+    """:func:`structure_factors_squared` and :func:`sin_theta`, in one call."""
+    f2 = structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, element_rows, ustar)
+    return f2, sin_theta(g, wavelength)
+
+
+@njit(cache=True)
 def sin_theta(g, wavelength):
     """sin(theta) = lambda |g| / 2 clipped to [-1, 1], with pymatgen's float operations."""
     out = np.empty(g.shape[0])
@@ -364,21 +382,21 @@ def _family_code(h, k, l, hexagonal):
 
 
 @njit(cache=True)
-def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol, scale_to):
-    """Merge reflections into peaks and hkl families exactly as pymatgen's get_pattern does.
+def group_peaks(theta, sin_t, g, f2, two_theta_tol, scaled_tol, scale_to):
+    """Merge reflections into peaks exactly as pymatgen's get_pattern does.
 
     Args:
         theta: (M,) Bragg angles [rad] (from numpy's arcsin, like pymatgen); sin_t: (M,) their
-            sines (the arcsin argument); g, f2, hkl: as returned by the kernels above, in
-            pymatgen's order. The Lorentz-polarisation factor is computed from sin_t without
-            further transcendental functions (same value to ~1e-16 relative).
-        hexagonal: report families with four-index Miller-Bravais indices.
+            sines (the arcsin argument); g, f2: as returned by the kernels above, in pymatgen's
+            order. The Lorentz-polarisation factor is computed from sin_t without further
+            transcendental functions (same value to ~1e-16 relative).
         two_theta_tol: pymatgen's bin width [deg] (1e-5).  scaled_tol: pymatgen's threshold on
             the 0-100 scale (1e-3) below which a peak is dropped.
+        scale_to: if > 0, intensities are divided by max / scale_to (pymatgen's normalize).
 
     Returns:
-        x (P,) 2-theta [deg], y (P,) unscaled intensities, d (P,) [angstrom], rep (F, 4) family
-        names as (h, k, -h-k, l), mult (F,) multiplicities, start (P + 1,) family bounds per peak.
+        x (P,) 2-theta [deg], y (P,) intensities, d (P,) [angstrom], and the members of each kept
+        peak: reflections ``order[lo[p]:hi[p]]`` (for :func:`hkl_families`).
     """
     m = theta.shape[0]
     tt = np.empty(m)
@@ -394,9 +412,9 @@ def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol, 
         keys[r] = np.int64(np.rint(tt[r] / two_theta_tol))
         if r > 0 and keys[r] < keys[r - 1]:
             monotone = False
+    # pymatgen groups by key in a dict; with sorted keys, peaks are runs of equal key
     order = np.arange(m) if monotone else np.argsort(keys, kind="mergesort")
-    # peaks: runs of equal key
-    peak_first = np.empty(m, dtype=np.int64)
+    peak_first = np.empty(m + 1, dtype=np.int64)
     peak_sum = np.empty(m)
     n_peaks = 0
     for i in range(m):
@@ -407,61 +425,87 @@ def group_peaks(theta, sin_t, g, f2, hkl, hexagonal, two_theta_tol, scaled_tol, 
             n_peaks += 1
         else:
             peak_sum[n_peaks - 1] += inten[r]
+    peak_first[n_peaks] = m
     biggest = 0.0
     for p in range(n_peaks):
         biggest = max(biggest, peak_sum[p])
     x = np.empty(n_peaks)
     y = np.empty(n_peaks)
     d = np.empty(n_peaks)
-    rep = np.empty((m, 4), dtype=np.int64)
-    mult = np.empty(m, dtype=np.int64)
-    codes = np.empty(m, dtype=np.int64)
-    start = np.empty(n_peaks + 1, dtype=np.int64)
+    lo = np.empty(n_peaks, dtype=np.int64)
+    hi = np.empty(n_peaks, dtype=np.int64)
     kept = 0
-    n_fam = 0
     for p in range(n_peaks):
         if not peak_sum[p] / biggest * 100 > scaled_tol:
             continue
-        first = peak_first[p]
-        last = peak_first[p + 1] if p + 1 < n_peaks else m
-        r0 = order[first]
+        r0 = order[peak_first[p]]
         x[kept] = tt[r0]
         y[kept] = peak_sum[p]
         d[kept] = 1.0 / g[r0]
-        start[kept] = n_fam
-        for i in range(first, last):
-            r = order[i]
-            h = hkl[r, 0]
-            k = hkl[r, 1]
-            l = hkl[r, 2]
-            code = _family_code(h, k, l, hexagonal)
-            f = start[kept]
-            while f < n_fam and codes[f] != code:
-                f += 1
-            if f == n_fam:  # a new family, in order of first appearance
-                codes[f] = code
-                rep[f, 0] = h
-                rep[f, 1] = k
-                rep[f, 2] = -h - k
-                rep[f, 3] = l
-                mult[f] = 2  # the reflection and its Friedel mate -hkl
-                n_fam += 1
-            else:
-                mult[f] += 2
-                # the family is named by its lexicographically largest member
-                if (h, k, l) > (rep[f, 0], rep[f, 1], rep[f, 3]):
-                    rep[f, 0] = h
-                    rep[f, 1] = k
-                    rep[f, 2] = -h - k
-                    rep[f, 3] = l
+        lo[kept] = peak_first[p]
+        hi[kept] = peak_first[p + 1]
         kept += 1
-    start[kept] = n_fam
     y = y[:kept]
     if scale_to > 0.0 and kept > 0:
         factor = y.max() / scale_to
         for p in range(kept):
             y[p] /= factor
-    return x[:kept], y, d[:kept], rep[:n_fam], mult[:n_fam], start[: kept + 1]
+    return x[:kept], y, d[:kept], order, lo[:kept], hi[:kept]
+
+
+@njit(cache=True)
+def hkl_families(hkl, order, lo, hi, hexagonal):
+    """hkl families of each peak, as pymatgen's ``get_unique_families`` forms them.
+
+    Two reflections belong to one family when their absolute (Miller-Bravais, if hexagonal)
+    indices are permutations of each other; a family is named by its lexicographically largest
+    member and families keep their order of first appearance. Each reflection stands for itself
+    and its Friedel mate -hkl (the half-space member is always the larger of the two).
+
+    Args:
+        hkl: (M, 3) reflections; order, lo, hi: from :func:`group_peaks`.
+
+    Returns:
+        names (F, 4) as (h, k, -h-k, l), multiplicities (F,), start (P + 1,): families of peak p
+        are ``start[p]:start[p+1]``.
+    """
+    n_peaks = lo.shape[0]
+    total = 0
+    for p in range(n_peaks):
+        total += hi[p] - lo[p]
+    names = np.empty((total, 4), dtype=np.int64)
+    mult = np.empty(total, dtype=np.int64)
+    codes = np.empty(total, dtype=np.int64)
+    start = np.empty(n_peaks + 1, dtype=np.int64)
+    n_fam = 0
+    for p in range(n_peaks):
+        start[p] = n_fam
+        for i in range(lo[p], hi[p]):
+            r = order[i]
+            h = hkl[r, 0]
+            k = hkl[r, 1]
+            l = hkl[r, 2]
+            code = _family_code(h, k, l, hexagonal)
+            f = start[p]
+            while f < n_fam and codes[f] != code:
+                f += 1
+            if f == n_fam:  # a new family, in order of first appearance
+                codes[f] = code
+                names[f, 0] = h
+                names[f, 1] = k
+                names[f, 2] = -h - k
+                names[f, 3] = l
+                mult[f] = 2
+                n_fam += 1
+            else:
+                mult[f] += 2
+                if (h, k, l) > (names[f, 0], names[f, 1], names[f, 3]):
+                    names[f, 0] = h
+                    names[f, 1] = k
+                    names[f, 2] = -h - k
+                    names[f, 3] = l
+    start[n_peaks] = n_fam
+    return names[:n_fam], mult[:n_fam], start
 
 
 @njit(cache=True)
