@@ -188,3 +188,11 @@ def test_random_structures_match_pymatgen(structure, wavelength, two_theta_range
 def test_wavelength_names_as_pymatgen(name):
     assert XRDCalculator(name).wavelength == PymatgenXRD(name).wavelength
     assert XRDCalculator(name).radiation == name
+
+
+def test_reflection_exactly_at_the_limiting_sphere():
+    # (4 0 0) of a 2 A cubic cell at 1 A sits at theta = 90 deg, where cos(theta) ~ 6e-17
+    structure = Structure(Lattice.cubic(2.0), ["Na"], [[0, 0, 0]])
+    ours, _, problems = _compare(structure, wavelength=1.0, two_theta_range=None)
+    assert not problems, problems
+    assert ours.x[-1] == pytest.approx(180.0)

@@ -381,7 +381,7 @@ def _family_code(h, k, l, hexagonal):
     return ((a * 4096 + b) * 4096 + c) * 4096 + d
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def group_peaks(theta, sin_t, g, f2, two_theta_tol, scaled_tol, scale_to):
     """Merge reflections into peaks exactly as pymatgen's get_pattern does.
 
@@ -389,7 +389,7 @@ def group_peaks(theta, sin_t, g, f2, two_theta_tol, scaled_tol, scale_to):
         theta: (M,) Bragg angles [rad] (from numpy's arcsin, like pymatgen); sin_t: (M,) their
             sines (the arcsin argument); g, f2: as returned by the kernels above, in pymatgen's
             order. The Lorentz-polarisation factor is computed from sin_t without further
-            transcendental functions (same value to ~1e-16 relative).
+            transcendental functions (same value to ~1e-15 relative) except next to 90 deg.
         two_theta_tol: pymatgen's bin width [deg] (1e-5).  scaled_tol: pymatgen's threshold on
             the 0-100 scale (1e-3) below which a peak is dropped.
         scale_to: if > 0, intensities are divided by max / scale_to (pymatgen's normalize).
@@ -406,7 +406,10 @@ def group_peaks(theta, sin_t, g, f2, two_theta_tol, scaled_tol, scale_to):
     for r in range(m):
         sint = sin_t[r]
         cos2t = 1.0 - 2.0 * sint * sint
-        lorentz = (1 + cos2t**2) / (sint**2 * math.sqrt(1.0 - sint * sint))
+        cos_sq = 1.0 - sint * sint
+        # near theta = 90 deg, 1 - sin^2 cancels: take cos(theta) itself (finite there, as in pymatgen)
+        cost = math.sqrt(cos_sq) if cos_sq > 1e-6 else math.cos(theta[r])
+        lorentz = (1 + cos2t**2) / (sint**2 * cost)
         inten[r] = 2 * f2[r] * lorentz
         tt[r] = math.degrees(2 * theta[r])
         keys[r] = np.int64(np.rint(tt[r] / two_theta_tol))
