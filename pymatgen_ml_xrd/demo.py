@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             and np.allclose(p_ours.y, p_theirs.y, atol=1e-3)
             and p_ours.hkls == p_theirs.hkls
         )
-        t_ours = _best_time(lambda: ours.get_pattern(s), args.repeats)
-        t_theirs = _best_time(lambda: theirs.get_pattern(s), max(3, args.repeats // 5))
-        t_dense = _best_time(lambda: ours.get_diffractogram(s), args.repeats)
+        t_ours = _best_time(lambda s=s: ours.get_pattern(s), args.repeats)
+        t_theirs = _best_time(lambda s=s: theirs.get_pattern(s), max(3, args.repeats // 5))
+        t_dense = _best_time(lambda s=s: ours.get_diffractogram(s), args.repeats)
         symbol, number = s.get_space_group_info()
         rows.append({
             "structure": name, "space_group": f"{symbol} ({number})", "atoms": len(s), "peaks": len(p_ours.x),
