@@ -18,6 +18,8 @@ _LAZY = {
     "XRDCalculator": "pymatgen_ml_xrd.diffraction.calculator",
     "Diffractogram": "pymatgen_ml_xrd.diffraction.diffractogram",
     "CrystalArrays": "pymatgen_ml_xrd.diffraction.crystal_arrays",
+    "GeneratorStatistics": "pymatgen_ml_xrd.generation.statistics",
+    "SyntheticStructureGenerator": "pymatgen_ml_xrd.generation.generator",
 }
 
 __all__ = ["__version__", *_LAZY]
