@@ -4,8 +4,8 @@ Per crystal: a space group from the database frequencies; a number of distinct e
 the elements (per space group); for each element a number of asymmetric-unit sites and for each
 site a Wyckoff position by its occupation probability, never twice the same position without
 free parameters; uniform free coordinates; lattice parameters from a kernel density estimate
-of the crystal system at unit volume; the cell volume from a kernel density estimate
-conditioned on the summed atomic volume. The space group is re-checked with spglib; on a
+of the crystal system at unit volume; the cell volume as the summed atomic volume times a
+density factor from a kernel density estimate conditioned on that atomic volume. The space group is re-checked with spglib; on a
 mismatch the crystal is redrawn with the same number of elements, and after 20 failures with a
 new number of elements (the paper's rule). Cells of 7,000 A^3 or more, or with 100 or more
 atoms in the asymmetric unit, are redrawn too.
@@ -214,13 +214,21 @@ class SyntheticStructureGenerator:
         frac = np.concatenate(coords)
         atomic_numbers = np.concatenate(numbers)
         volume = self._volume(sg, float(self._volumes[atomic_numbers].sum()), tables)
-        if volume is None or volume >= self.max_volume:
+        if volume >= self.max_volume:
             return None
         lattice = self._unit_lattice(crystal_system(sg)) * volume ** (1 / 3)
         dataset = spglib.get_symmetry_dataset((lattice, frac, atomic_numbers), symprec=self.symprec)
         if dataset is None or dataset.number != sg:
             return None
         return SyntheticCrystal(lattice, frac, atomic_numbers, sg, tuple(table.letters[w] for _, w in sites))
+
+    def warm_up(self) -> SyntheticStructureGenerator:
+        """Build the per-space-group tables now (otherwise built on first use); returns self."""
+        for sg in self.space_groups:
+            self._tables(sg)
+        for system in {crystal_system(sg) for sg in self.space_groups}:
+            self._unit_lattice(system)
+        return self
 
     # ------------------------------------------------------------------ samplers
     def _tables(self, sg: int) -> dict:
@@ -244,24 +252,23 @@ class SyntheticStructureGenerator:
             "repetitions": _Categorical(stats.repetitions[sg]),
             "element_z": np.array([Element(s).Z for s in elements.values], dtype=np.int64),
             "element_p": elements.p,
-            "volume_data": np.asarray(volume_data, dtype=np.float64),
+            "log_volume_data": (
+                np.log(volume_data[:, 0]), np.log(volume_data[:, 1]) - np.log(volume_data[:, 0])
+            ),
             "volume_bw": bandwidths,
         }
         self._per_sg[sg] = tables
         return tables
 
-    def _volume(self, sg: int, v_atomic: float, tables: dict) -> float | None:
-        """Cell volume [angstrom^3] from the KDE of V conditioned on the atomic volume V_atomic."""
-        data = tables["volume_data"]
-        bw_v, bw_a = tables["volume_bw"]
-        log_w = -0.5 * ((v_atomic - data[:, 0]) / bw_a) ** 2
+    def _volume(self, sg: int, v_atomic: float, tables: dict) -> float:
+        """Cell volume [angstrom^3]: V_atomic times a density factor V / V_atomic drawn from the
+        KDE of log(V / V_atomic) conditioned on log V_atomic."""
+        log_a, log_rho = tables["log_volume_data"]
+        bw_rho, bw_a = tables["volume_bw"]
+        log_w = -0.5 * ((math.log(v_atomic) - log_a) / bw_a) ** 2
         w = np.exp(log_w - log_w.max())
-        for _ in range(20):
-            i = self.rng.choice(len(w), p=w / w.sum())
-            volume = data[i, 1] + bw_v * self.rng.standard_normal()
-            if volume > 0:
-                return float(volume)
-        return None
+        i = self.rng.choice(len(w), p=w / w.sum())
+        return v_atomic * math.exp(log_rho[i] + bw_rho * self.rng.standard_normal())
 
     def _unit_lattice(self, system: str) -> NDArray[np.float64]:
         """Lattice matrix of unit volume from the crystal system's KDE (Scott's rule bandwidth)."""

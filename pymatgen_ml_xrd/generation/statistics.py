@@ -3,7 +3,7 @@
 What is fitted, per space group: how often it occurs; how many distinct elements a crystal has;
 which elements occur; how many asymmetric-unit sites an element takes ("repetitions"); how
 often each Wyckoff position is occupied; pairs (V_atomic, V) of atomic and conventional-cell
-volume for a kernel density estimate of V conditioned on V_atomic. Per crystal system: the
+volume for a kernel density estimate of the density factor V / V_atomic conditioned on V_atomic. Per crystal system: the
 conventional lattice parameters normalised to unit volume, for a kernel density estimate.
 
 Saved as ``NAME.json`` (counts, bandwidths, provenance; human-readable) plus ``NAME.npz``
@@ -60,15 +60,24 @@ def lattice_vector(system: str, parameters: Iterable[float]) -> NDArray[np.float
 
 
 def _normal_reference_bandwidths(data: NDArray[np.float64]) -> list[float]:
-    """statsmodels' normal-reference bandwidths (1.06 sigma n^(-1/(4+d))) for a conditional KDE."""
+    """statsmodels' normal-reference bandwidths (1.06 sigma n^(-1/(4+d))) of the conditional KDE
+    of log(V / V_atomic) given log V_atomic, for (V_atomic, V) pairs ``data``.
+
+    Paper 001 estimates V given V_atomic. Estimating the density factor V / V_atomic in log
+    space instead keeps the same information but extrapolates sensibly: a synthetic crystal
+    heavier than any real one of its group gets a real density factor (not the volume of a
+    smaller crystal, which would press its atoms together), and no draw is negative.
+    """
     from statsmodels.nonparametric.kernel_density import KDEMultivariateConditional
 
+    log_a = np.log(data[:, 0])
+    log_rho = np.log(data[:, 1]) - log_a
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kde = KDEMultivariateConditional(endog=[data[:, 1]], exog=[data[:, 0]], dep_type="c", indep_type="c",
+        kde = KDEMultivariateConditional(endog=[log_rho], exog=[log_a], dep_type="c", indep_type="c",
                                          bw="normal_reference")
-    bw_v, bw_a = (float(b) for b in kde.bw)
-    return [max(bw_v, 1e-6), max(bw_a, 1e-6)]
+    bw_rho, bw_a = (float(b) for b in kde.bw)
+    return [max(bw_rho, 1e-6), max(bw_a, 1e-6)]
 
 
 def _stoichiometry(amounts: Iterable[float]) -> str | None:
@@ -270,6 +279,7 @@ class GeneratorStatistics:
             "stoichiometries": self.stoichiometries,
             "repetitions": self.repetitions,
             "wyckoff": self.wyckoff,
+            "volume_kde": "log(V/V_atomic) given log V_atomic; bandwidths [bw_log_density, bw_log_V_atomic]",
             "volume_bandwidths": self.volume_bandwidths,
             "system_volume_bandwidths": self.system_volume_bandwidths,
             "lattice_parameters": {k: LATTICE_PARAMETERS[k] for k in self.lattices},
