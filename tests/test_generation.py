@@ -199,3 +199,14 @@ def test_impossible_composition_raises_generation_error(default_stats):
     gen = SyntheticStructureGenerator(stats, space_groups=[225], seed=0)
     with pytest.raises(GenerationError, match="space group 225"):
         gen.generate(1)
+
+
+def test_fast_path_feeds_the_calculator(default_stats):
+    from pymatgen_ml_xrd import XRDCalculator
+
+    crystals = SyntheticStructureGenerator(default_stats, seed=8).generate_arrays(4)
+    calc = XRDCalculator("CuKa1")
+    from_arrays = calc.get_diffractograms([c.to_crystal_arrays() for c in crystals])
+    from_structures = calc.get_diffractograms([c.to_structure() for c in crystals])
+    np.testing.assert_allclose(from_arrays, from_structures, atol=1e-6)
+    assert from_arrays.shape == (4, 8501) and np.allclose(from_arrays.max(axis=1), 1)

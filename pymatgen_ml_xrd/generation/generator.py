@@ -22,6 +22,7 @@ import spglib
 from numpy.typing import NDArray
 from pymatgen.core import Element, Lattice, Structure
 
+from pymatgen_ml_xrd.diffraction.crystal_arrays import CrystalArrays
 from pymatgen_ml_xrd.errors import InvalidParameterError, PymatgenMLXRDError
 from pymatgen_ml_xrd.generation.atomic_volumes import atomic_volumes
 from pymatgen_ml_xrd.generation.statistics import LATTICE_PARAMETERS, GeneratorStatistics
@@ -54,6 +55,10 @@ class SyntheticCrystal:
     atomic_numbers: NDArray[np.int64]
     space_group: int
     wyckoff_letters: tuple[str, ...]
+
+    def to_crystal_arrays(self) -> CrystalArrays:
+        """Validated arrays for :class:`~pymatgen_ml_xrd.XRDCalculator` (no Structure is built)."""
+        return CrystalArrays.from_arrays(self.lattice, self.frac_coords, self.atomic_numbers)
 
     def to_structure(self) -> Structure:
         """pymatgen Structure with ``properties["space_group"]`` and ``properties["wyckoff_letters"]``."""
