@@ -24,12 +24,12 @@ from pymatgen_ml_xrd.diffraction.dense_kernels import (
 )
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
-from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
 from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     group_peaks,
     intensities_and_sines,
     reflections_and_shells,
 )
+from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
 from pymatgen_ml_xrd.diffraction.wavelengths import (
     KALPHA2_TO_KALPHA1_RATIO,
     WAVELENGTHS,

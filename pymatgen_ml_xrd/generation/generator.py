@@ -5,9 +5,9 @@ the elements (per space group); for each element a number of asymmetric-unit sit
 site a Wyckoff position by its occupation probability, never twice the same position without
 free parameters; uniform free coordinates; lattice parameters from a kernel density estimate
 of the crystal system at unit volume; the cell volume as the summed atomic volume times a
-density factor from a kernel density estimate conditioned on that atomic volume. The space group is re-checked with spglib; on a
-mismatch the crystal is redrawn with the same number of elements, and after 20 failures with a
-new number of elements (the paper's rule). Cells of 7,000 A^3 or more, or with 100 or more
+density factor from a kernel density estimate conditioned on that atomic volume. The space
+group is re-checked with spglib; on a mismatch the crystal is redrawn with the same number of
+elements, and after 20 failures with a new number of elements (the paper's rule). Cells of 7,000 A^3 or more, or with 100 or more
 atoms in the asymmetric unit, are redrawn too.
 """
 
@@ -18,13 +18,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import spglib
 from numpy.typing import NDArray
 from pymatgen.core import Element, Lattice, Structure
 
 from pymatgen_ml_xrd.diffraction.crystal_arrays import CrystalArrays
 from pymatgen_ml_xrd.errors import InvalidParameterError, PymatgenMLXRDError
 from pymatgen_ml_xrd.generation.atomic_volumes import atomic_volumes
+from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.statistics import LATTICE_PARAMETERS, GeneratorStatistics
 from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system, wyckoff_table
 
@@ -222,7 +222,7 @@ class SyntheticStructureGenerator:
         if volume >= self.max_volume:
             return None
         lattice = self._unit_lattice(crystal_system(sg)) * volume ** (1 / 3)
-        dataset = spglib.get_symmetry_dataset((lattice, frac, atomic_numbers), symprec=self.symprec)
+        dataset = symmetry_dataset((lattice, frac, atomic_numbers), self.symprec)
         if dataset is None or dataset.number != sg:
             return None
         return SyntheticCrystal(lattice, frac, atomic_numbers, sg, tuple(table.letters[w] for _, w in sites))

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.generation.atomic_volumes import MAX_Z, atomic_volumes
+from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.wyckoff_tables import CRYSTAL_SYSTEMS, crystal_system
 
 __all__ = ["GeneratorStatistics", "StatisticsFileError", "lattice_vector", "FORMAT_VERSION"]
@@ -122,7 +123,6 @@ class GeneratorStatistics:
         Space groups, Wyckoff letters and conventional cells come from spglib at ``symprec``
         [angstrom] in the standard setting, the setting the generator's Wyckoff tables use.
         """
-        import spglib
 
         vol = atomic_volumes()
         stats = cls(provenance=dict(provenance or {}))
@@ -138,7 +138,7 @@ class GeneratorStatistics:
                 skipped["element beyond Cf"] += 1
                 continue
             cell = (structure.lattice.matrix, structure.frac_coords, numbers)
-            dataset = spglib.get_symmetry_dataset(cell, symprec=symprec)
+            dataset = symmetry_dataset(cell, symprec)
             if dataset is None:
                 skipped["no symmetry dataset"] += 1
                 continue
