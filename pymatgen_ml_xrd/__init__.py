@@ -20,6 +20,7 @@ _LAZY = {
     "CrystalArrays": "pymatgen_ml_xrd.diffraction.crystal_arrays",
     "GeneratorStatistics": "pymatgen_ml_xrd.generation.statistics",
     "SyntheticStructureGenerator": "pymatgen_ml_xrd.generation.generator",
+    "SpaceGroupClassifier": "pymatgen_ml_xrd.estimators.space_group",
 }
 
 __all__ = ["__version__", *_LAZY]

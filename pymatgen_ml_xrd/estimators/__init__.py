@@ -1,0 +1,5 @@
+"""scikit-learn estimators around the Keras models."""
+
+from pymatgen_ml_xrd.estimators.space_group import SpaceGroupClassifier
+
+__all__ = ["SpaceGroupClassifier"]

@@ -1,0 +1,111 @@
+"""Turn what users pass to predict() into rows on a model's 2-theta grid.
+
+Accepted: Diffractogram (any grid, any wavelength: converted through d-spacing), pymatgen
+DiffractionPattern (peaks: rendered with Gaussians), pymatgen Structure (simulated), an (x, y) or
+(x, y, wavelength) tuple, an array already on the model grid (1-D or 2-D), or a list of these.
+The part of the model grid outside the measured range is set to zero (masked).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+from pymatgen.analysis.diffraction.core import DiffractionPattern
+from pymatgen.core import IStructure
+
+from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
+__all__ = ["patterns_on_grid"]
+
+
+def _check_row(y: NDArray, what: str) -> None:
+    if not np.isfinite(y).all():
+        raise InvalidParameterError(f"{what} contains NaN or inf intensities")
+    if (y < 0).any():
+        raise InvalidParameterError(f"{what} has negative intensities (subtract the background differently)")
+    if not (y > 0).any():
+        raise InvalidParameterError(f"{what} is all zero on the model's 2-theta range")
+
+
+def _resample(x: NDArray, y: NDArray, wavelength: float, grid: NDArray, grid_wavelength: float, what: str) -> NDArray:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
+        raise InvalidParameterError(f"{what}: x and y must be 1-D of equal length >= 2, got {x.shape} and {y.shape}")
+    if not np.isfinite(x).all() or not (np.diff(x) > 0).all():
+        raise InvalidParameterError(f"{what}: 2-theta values must be finite and strictly ascending")
+    if wavelength != grid_wavelength:  # same d-spacing: sin(theta') = sin(theta) * lambda' / lambda
+        s = np.sin(np.radians(x / 2)) * grid_wavelength / wavelength
+        keep = s < 1
+        x, y = 2 * np.degrees(np.arcsin(s[keep])), y[keep]
+    _check_row(y, what)
+    out = np.interp(grid, x, y, left=0.0, right=0.0)  # outside the measured range: masked to 0
+    _check_row(out, what)
+    return out
+
+
+def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalculator,
+                     crystallite_size: float = 50.0) -> NDArray[np.float64]:
+    """(n, len(grid)) float64 patterns on ``grid`` [deg] at ``wavelength`` [angstrom].
+
+    Raises:
+        InvalidParameterError: wrong shapes, NaN, negative or all-zero patterns (the message names
+            the item), TypeError: unsupported objects.
+    """
+    if isinstance(data, np.ndarray) and data.dtype != object:
+        rows = np.atleast_2d(np.asarray(data, dtype=np.float64))
+        if rows.ndim != 2 or rows.shape[1] != len(grid):
+            raise InvalidParameterError(
+                f"an array must be on the model grid of {len(grid)} points ({grid[0]:g}-{grid[-1]:g} deg); got shape "
+                f"{np.shape(data)}. Pass a Diffractogram or an (x, y) tuple to resample another grid"
+            )
+        for i, row in enumerate(rows):
+            _check_row(row, f"pattern {i}")
+        return rows
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise InvalidParameterError("no patterns given")
+    out = np.empty((len(items), len(grid)))
+    step = float(grid[1] - grid[0])
+    for i, item in enumerate(items):
+        what = f"item {i} ({type(item).__name__})"
+        if isinstance(item, Diffractogram):
+            out[i] = _resample(item.x, item.y, item.wavelength, grid, wavelength, what)
+        elif isinstance(item, DiffractionPattern):
+            out[i] = _render_peaks(item, grid, wavelength, step, crystallite_size, what)
+        elif isinstance(item, IStructure):
+            calc = XRDCalculator(wavelength)
+            out[i] = calc.get_diffractogram(item, two_theta_range=(float(grid[0]), float(grid[-1])), step=step,
+                                            crystallite_size=crystallite_size).y
+        elif isinstance(item, tuple) and len(item) in (2, 3):
+            lam = float(item[2]) if len(item) == 3 else wavelength
+            out[i] = _resample(item[0], item[1], lam, grid, wavelength, what)
+        elif isinstance(item, np.ndarray) and item.shape == (len(grid),):
+            _check_row(item.astype(np.float64), what)
+            out[i] = item
+        else:
+            raise TypeError(
+                f"{what}: expected a Diffractogram, DiffractionPattern, Structure, (x, y[, wavelength]) tuple or an "
+                f"array of {len(grid)} points"
+            )
+    return out
+
+
+def _render_peaks(pattern: DiffractionPattern, grid, wavelength, step, size_nm, what) -> NDArray:
+    """Gaussian (Scherrer) rendering of a peak list given at the model's wavelength."""
+    x = np.asarray(pattern.x, dtype=np.float64)
+    y = np.asarray(pattern.y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape or len(x) == 0:
+        raise InvalidParameterError(f"{what} has no peaks")
+    _check_row(y, what)
+    out = np.zeros(len(grid))
+    for pos, inten in zip(x, y):
+        fwhm = math.degrees(0.9 * wavelength / (size_nm * 10 * math.cos(math.radians(pos / 2))))
+        sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
+        window = np.abs(grid - pos) < 4 * fwhm
+        out[window] += inten / sigma * np.exp(-0.5 * ((grid[window] - pos) / sigma) ** 2)
+    _check_row(out, what)
+    return out

@@ -1,0 +1,387 @@
+"""SpaceGroupClassifier: space groups from powder patterns, trained on an infinite synthetic stream.
+
+Paper 001: synthetic crystals simulated on the fly, a 1-D ResNet with group normalisation,
+square-root preprocessing. scikit-learn conventions: ``__init__`` only stores parameters, learned
+state ends in ``_``, ``classes_`` holds space-group numbers, ``predict_proba`` rows sum to 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
+from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
+from pymatgen_ml_xrd.errors import InvalidParameterError, PymatgenMLXRDError
+from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
+from pymatgen_ml_xrd.preprocessing import preprocess_patterns
+
+__all__ = ["SpaceGroupClassifier", "ModelFileError"]
+
+FORMAT = "pymatgen_ml_xrd.SpaceGroupClassifier"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(PymatgenMLXRDError, ValueError):
+    """A model file is missing, damaged, foreign or of another format version."""
+
+
+def _softmax(z: NDArray) -> NDArray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def expected_calibration_error(proba: NDArray, y_index: NDArray, bins: int = 15) -> float:
+    """ECE of the top-1 probabilities (equal-width bins)."""
+    conf = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y_index
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
+    """Predict space groups (1-230) from powder diffractograms.
+
+    ``SpaceGroupClassifier()`` uses the shipped weights; ``fit()`` trains on synthetic crystals.
+
+    Args:
+        pretrained: "default" (shipped weights), a path written by :meth:`save`, or None (fit first).
+        architecture: "compact" (CPU default), "resnet10", "resnet50", "resnet101".
+        two_theta: (start, stop, step) [deg] of the model's input grid.
+        wavelength: radiation of the model's input (patterns at other wavelengths are converted).
+        preprocessing: "sqrt" (paper 001) or "none".
+        batch_size, learning_rate, weight_decay: AdamW with cosine decay over the planned patterns.
+        precision: "float32" or "mixed_bfloat16".
+        backend: "local" (worker processes) stream back-end.
+        n_workers: stream producer processes.
+        crystallite_size: (min, max) [nm] drawn per training pattern.
+        patterns_per_crystal: patterns per synthetic crystal (different crystallite sizes).
+        space_groups: classes (default: every group the generator statistics cover).
+        statistics: path of GeneratorStatistics (default: shipped).
+        seed: random seed of the stream and the initial weights.
+        verbose: progress bar during fit.
+    """
+
+    def __init__(self, pretrained: str | None = "default", architecture: str = "compact",
+                 two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04), wavelength: str | float = "CuKa1",
+                 preprocessing: str = "sqrt", batch_size: int = 128, learning_rate: float = 1e-3,
+                 weight_decay: float = 1e-4, precision: str = "float32", backend: str = "local",
+                 n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
+                 patterns_per_crystal: int = 2, space_groups: tuple[int, ...] | None = None,
+                 statistics: str | None = None, seed: int = 0, verbose: bool = True) -> None:
+        self.pretrained = pretrained
+        self.architecture = architecture
+        self.two_theta = two_theta
+        self.wavelength = wavelength
+        self.preprocessing = preprocessing
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.precision = precision
+        self.backend = backend
+        self.n_workers = n_workers
+        self.crystallite_size = crystallite_size
+        self.patterns_per_crystal = patterns_per_crystal
+        self.space_groups = space_groups
+        self.statistics = statistics
+        self.seed = seed
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ model state
+    @property
+    def grid_(self) -> NDArray[np.float64]:
+        return two_theta_grid(*self.two_theta)
+
+    def _ensure_model(self) -> None:
+        if hasattr(self, "model_"):
+            return
+        if self.pretrained is None:
+            raise InvalidParameterError("this SpaceGroupClassifier has no weights: call fit() or pass pretrained=")
+        path = _pretrained_path(self.pretrained)
+        loaded = type(self).load(path)
+        for name in ("model_", "classes_", "temperature_", "metadata_"):
+            setattr(self, name, getattr(loaded, name))
+        for name in ("architecture", "two_theta", "wavelength", "preprocessing"):
+            setattr(self, name, getattr(loaded, name))
+
+    def _build(self, n_classes: int):
+        import keras
+
+        from pymatgen_ml_xrd.models import build_resnet1d
+
+        keras.mixed_precision.set_global_policy(self.precision)
+        keras.utils.set_random_seed(self.seed)
+        return build_resnet1d(len(self.grid_), n_classes, self.architecture)
+
+    def _compile(self, model, total_steps: int) -> None:
+        import keras
+
+        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=max(total_steps, 1),
+                                                          alpha=0.02)
+        model.compile(
+            optimizer=keras.optimizers.AdamW(schedule, weight_decay=self.weight_decay),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X=None, y=None, n_patterns: int = 200_000, validation_data=None, checkpoint_dir: str | None = None,
+            checkpoint_every: int = 25_600, time_limit: float | None = None, epochs: int = 10):
+        """Train on the synthetic stream (X is None) or on given patterns with space-group labels y.
+
+        Args:
+            n_patterns: patterns to train on in total (a resumed run counts what it had seen).
+            validation_data: (patterns, space groups) of real structures; top-1/top-5 shown in
+                the progress bar and recorded at each checkpoint.
+            checkpoint_dir: where ``checkpoint.keras``/``.json`` are written every
+                ``checkpoint_every`` patterns and read back to resume.
+            time_limit: stop (after saving a checkpoint) after this many seconds.
+            epochs: passes over (X, y) when training on given patterns.
+        """
+        for name, allowed in (("backend", ("local",)), ("precision", ("float32", "mixed_bfloat16"))):
+            if getattr(self, name) not in allowed:
+                raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if X is not None:
+            return self._fit_arrays(X, y, epochs, validation_data)
+        return self._fit_stream(n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit)
+
+    def _fit_arrays(self, X, y, epochs, validation_data):
+        if y is None:
+            raise InvalidParameterError("fit(X, y) needs the space-group numbers y")
+        lam = resolve_wavelength(self.wavelength)[0]
+        rows = preprocess_patterns(patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam)), self.preprocessing)
+        y = np.asarray(y)
+        if y.shape != (len(rows),):
+            raise InvalidParameterError(f"y must hold one space group per pattern: {y.shape} for {len(rows)} patterns")
+        self.classes_ = np.unique(y).astype(int)
+        index = np.searchsorted(self.classes_, y)
+        t0 = time.time()
+        self.model_ = self._build(len(self.classes_))
+        self._compile(self.model_, epochs * math.ceil(len(rows) / self.batch_size))
+        self.model_.fit(rows, index, batch_size=self.batch_size, epochs=epochs, verbose=int(self.verbose))
+        self.temperature_ = 1.0
+        self.metadata_ = self._metadata(patterns_seen=epochs * len(rows), wall=time.time() - t0, source="given patterns")
+        if validation_data is not None:
+            self.metadata_["validation"] = self.evaluate(*validation_data)
+        return self
+
+    def _fit_stream(self, n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit):
+        from tqdm.auto import tqdm
+
+        from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
+        from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+
+        stats = GeneratorStatistics.load(self.statistics) if self.statistics else GeneratorStatistics.default()
+        classes = self.space_groups or SyntheticStructureGenerator(stats, seed=0).space_groups
+        classes = np.array(sorted(int(c) for c in classes))
+        config = BatchConfig(batch_size=self.batch_size, patterns_per_crystal=self.patterns_per_crystal,
+                             two_theta=tuple(self.two_theta), wavelength=self.wavelength,
+                             crystallite_size=tuple(self.crystallite_size), preprocessing=self.preprocessing,
+                             space_groups=tuple(int(c) for c in classes))
+        seen, wall, cpu, history = 0, 0.0, 0.0, []
+        checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
+        if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
+            previous = type(self).load(checkpoint)
+            if list(previous.classes_) != list(classes):
+                raise InvalidParameterError(f"checkpoint {checkpoint} was trained on other classes")
+            self.model_ = previous.model_
+            training = previous.metadata_["training"]
+            seen, wall, cpu = training["patterns_seen"], training["wall_seconds"], training["cpu_seconds"]
+            history = training.get("history", [])
+        else:
+            self.model_ = self._build(len(classes))
+            self._compile(self.model_, n_patterns // self.batch_size)
+        self.classes_ = classes
+        self.temperature_ = 1.0
+        val = None
+        if validation_data is not None:
+            val = (self._rows(validation_data[0]), np.asarray(validation_data[1]))
+        t_start, cpu_start = time.time(), time.process_time()
+        bar = tqdm(total=n_patterns, initial=seen, unit="pattern", disable=not self.verbose, smoothing=0.05)
+        stream_seed = np.random.SeedSequence([self.seed, seen])  # a resumed run sees new crystals
+        next_checkpoint = seen + checkpoint_every
+        stop = False
+        with LocalStream(config, seed=stream_seed, n_workers=self.n_workers, statistics_path=self.statistics) as stream:
+            for xb, yb in stream:
+                loss, acc = self.model_.train_on_batch(xb, yb)[:2]
+                seen += len(yb)
+                bar.update(len(yb))
+                bar.set_postfix(loss=f"{float(loss):.3f}", acc=f"{float(acc):.3f}", refresh=False)
+                elapsed = time.time() - t_start
+                stop = seen >= n_patterns or (time_limit is not None and elapsed >= time_limit)
+                if seen >= next_checkpoint or stop:
+                    entry = {"patterns_seen": seen, "train_loss": float(loss), "train_accuracy": float(acc)}
+                    if val is not None:
+                        entry.update(self.evaluate(val[0], val[1], preprocessed=True))
+                        bar.set_postfix(loss=f"{float(loss):.3f}", top1=f"{entry['top1']:.3f}",
+                                        top5=f"{entry['top5']:.3f}")
+                    history.append(entry)
+                    self.metadata_ = self._metadata(seen, wall + elapsed, "synthetic stream",
+                                                    cpu=cpu + time.process_time() - cpu_start, history=history,
+                                                    stream=config.to_dict(), statistics=stats.provenance)
+                    if checkpoint is not None:
+                        self.save(checkpoint)
+                    next_checkpoint = seen + checkpoint_every
+                if stop:
+                    break
+        bar.close()
+        return self
+
+    def _metadata(self, patterns_seen, wall, source, cpu=None, history=None, stream=None, statistics=None) -> dict:
+        from pymatgen_ml_xrd import __version__
+
+        return {
+            "training": {
+                "source": source,
+                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+                "patterns_seen": int(patterns_seen),
+                "wall_seconds": float(wall),
+                "cpu_seconds": float(cpu if cpu is not None else wall),
+                "history": history or [],
+                "stream": stream,
+                "statistics": statistics,
+                "package_version": __version__,
+            }
+        }
+
+    # ------------------------------------------------------------------ prediction
+    def _rows(self, X) -> NDArray[np.float32]:
+        lam = resolve_wavelength(self.wavelength)[0]
+        return preprocess_patterns(patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam)), self.preprocessing)
+
+    def decision_function(self, X) -> NDArray[np.float32]:
+        """Logits (n, n_classes) before temperature scaling."""
+        self._ensure_model()
+        rows = self._rows(X)
+        return np.asarray(self.model_.predict(rows, batch_size=256, verbose=0), dtype=np.float64)
+
+    def predict_proba(self, X) -> NDArray[np.float64]:
+        """Calibrated probabilities (n, n_classes); columns follow ``classes_``."""
+        return _softmax(self.decision_function(X) / self.temperature_)
+
+    def predict(self, X) -> NDArray[np.int64]:
+        """Space-group numbers (n,)."""
+        logits = self.decision_function(X)
+        return self.classes_[logits.argmax(axis=1)]
+
+    def predict_top_k(self, X, k: int = 5) -> NDArray[np.int64]:
+        """(n, k) space-group numbers, most probable first."""
+        logits = self.decision_function(X)
+        k = min(int(k), logits.shape[1])
+        return self.classes_[np.argsort(-logits, axis=1)[:, :k]]
+
+    def evaluate(self, X, y, preprocessed: bool = False) -> dict:
+        """top-1, top-5 accuracy and ECE on patterns with true space groups ``y`` (groups outside
+        ``classes_`` count as errors)."""
+        self._ensure_model()
+        rows = X if preprocessed else self._rows(X)
+        logits = np.asarray(self.model_.predict(rows, batch_size=256, verbose=0), dtype=np.float64)
+        y = np.asarray(y)
+        order = np.argsort(-logits, axis=1)
+        idx = np.searchsorted(self.classes_, y)
+        known = (idx < len(self.classes_)) & (self.classes_[np.minimum(idx, len(self.classes_) - 1)] == y)
+        top1 = known & (order[:, 0] == idx)
+        top5 = known & (order[:, :5] == idx[:, None]).any(axis=1)
+        proba = _softmax(logits / getattr(self, "temperature_", 1.0))
+        return {"n": int(len(y)), "top1": float(top1.mean()), "top5": float(top5.mean()),
+                "ece": expected_calibration_error(proba[known], idx[known]) if known.any() else float("nan")}
+
+    def calibrate(self, X, y) -> dict:
+        """Fit the softmax temperature on real validation patterns (known classes only)."""
+        from scipy.optimize import minimize_scalar
+
+        self._ensure_model()
+        logits = np.asarray(self.model_.predict(self._rows(X), batch_size=256, verbose=0), dtype=np.float64)
+        idx = np.searchsorted(self.classes_, np.asarray(y))
+        known = (idx < len(self.classes_)) & (self.classes_[np.minimum(idx, len(self.classes_) - 1)] == np.asarray(y))
+        logits, idx = logits[known], idx[known]
+
+        def nll(t):
+            p = _softmax(logits / t)
+            return -np.log(p[np.arange(len(idx)), idx] + 1e-12).mean()
+
+        before = expected_calibration_error(_softmax(logits), idx)
+        self.temperature_ = float(minimize_scalar(nll, bounds=(0.05, 20), method="bounded").x)
+        after = expected_calibration_error(_softmax(logits / self.temperature_), idx)
+        self.metadata_.setdefault("calibration", {}).update(
+            {"temperature": self.temperature_, "ece_before": before, "ece_after": after, "n": int(len(idx))}
+        )
+        return self.metadata_["calibration"]
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | Path) -> Path:
+        """Write ``path.keras`` (weights) and ``path.json`` (metadata); returns the JSON path."""
+        self._ensure_model()
+        base = Path(path).with_suffix("")
+        base.parent.mkdir(parents=True, exist_ok=True)
+        tmp = base.with_name(base.name + ".tmp.keras")
+        self.model_.save(tmp)
+        os.replace(tmp, base.with_suffix(".keras"))
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "classes": [int(c) for c in self.classes_],
+            "temperature": float(self.temperature_),
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()
+                       if k != "pretrained"},
+            **self.metadata_,
+        }
+        base.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=float))
+        return base.with_suffix(".json")
+
+    @classmethod
+    def load(cls, path: str | Path) -> SpaceGroupClassifier:
+        """Read a classifier written by :meth:`save`; refuses foreign, damaged or mismatched files."""
+        import keras
+
+        base = Path(path).with_suffix("")
+        meta_path, model_path = base.with_suffix(".json"), base.with_suffix(".keras")
+        for p in (meta_path, model_path):
+            if not p.is_file():
+                raise ModelFileError(f"model file {p} does not exist")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ModelFileError(f"{meta_path} is not valid JSON: {err}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFileError(f"{meta_path} is not a {FORMAT} file")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelFileError(f"{meta_path} has format version {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
+        try:
+            model = keras.saving.load_model(model_path, compile=True)
+        except Exception as err:  # noqa: BLE001 - keras raises many types for unreadable files
+            raise ModelFileError(f"{model_path} could not be read by keras: {err}") from None
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        est = cls(pretrained=None, **params)
+        n_points = len(two_theta_grid(*est.two_theta))
+        if model.input_shape[-1] != n_points or model.output_shape[-1] != len(meta["classes"]):
+            raise ModelFileError(
+                f"{model_path} does not fit its metadata: input {model.input_shape}, output {model.output_shape} vs "
+                f"{n_points} grid points and {len(meta['classes'])} classes"
+            )
+        est.model_ = model
+        est.classes_ = np.array(meta["classes"], dtype=np.int64)
+        est.temperature_ = float(meta.get("temperature", 1.0))
+        est.metadata_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "classes", "params")}
+        return est
+
+
+def _pretrained_path(name: str) -> Path:
+    if name == "default":
+        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / "space_group_default"))
+    return Path(name)

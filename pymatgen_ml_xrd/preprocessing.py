@@ -1,0 +1,22 @@
+"""Pattern preprocessing shared by training streams and estimators (plain numpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["preprocess_patterns", "PREPROCESSING"]
+
+PREPROCESSING = ("sqrt", "none")
+
+
+def preprocess_patterns(x: NDArray, method: str = "sqrt") -> NDArray[np.float32]:
+    """Scale each row to maximum 1, then apply ``method`` ("sqrt": square root, paper 001).
+
+    Rows must be non-negative with a positive maximum (callers validate user input).
+    """
+    if method not in PREPROCESSING:
+        raise ValueError(f"preprocessing must be one of {PREPROCESSING}, got {method!r}")
+    x = np.asarray(x, dtype=np.float32)
+    x = x / x.max(axis=-1, keepdims=True)
+    return np.sqrt(x) if method == "sqrt" else x

@@ -1,0 +1,150 @@
+"""LocalStream: the embedded stream back-end (worker processes, no Ray needed).
+
+Each worker process owns a generator and a calculator seeded from one SeedSequence; batch i comes
+from worker i mod n_workers and the consumer reads the workers' queues in turn, so the same seed
+gives the same batches in the same order whatever the timing. ``n_workers=0`` produces in the
+calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue as queue_module
+from collections.abc import Iterator
+
+import numpy as np
+
+from pymatgen_ml_xrd.streams.batches import BatchConfig, make_batch
+
+__all__ = ["LocalStream"]
+
+_POLL_S = 0.2
+
+
+def _producer_state(config: BatchConfig, seed: np.random.SeedSequence, statistics_path: str | None):
+    from pymatgen_ml_xrd.diffraction import XRDCalculator
+    from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
+
+    stats = GeneratorStatistics.load(statistics_path) if statistics_path else GeneratorStatistics.default()
+    gen_seed, batch_seed = seed.spawn(2)
+    generator = SyntheticStructureGenerator(stats, space_groups=list(config.space_groups), seed=gen_seed)
+    return generator, XRDCalculator(config.wavelength), np.random.default_rng(batch_seed)
+
+
+def _worker(config, seed, statistics_path, out_queue, stop_event) -> None:
+    generator, calculator, rng = _producer_state(config, seed, statistics_path)
+    while not stop_event.is_set():
+        batch = make_batch(config, generator, calculator, rng)
+        while not stop_event.is_set():
+            try:
+                out_queue.put(batch, timeout=_POLL_S)
+                break
+            except queue_module.Full:
+                continue
+
+
+class LocalStream:
+    """Infinite iterator of (X, y) batches of synthetic diffractograms.
+
+    Args:
+        config: the batch layout (classes, grid, sizes, preprocessing).
+        seed: int or SeedSequence; the same seed gives the same batches.
+        n_workers: producer processes (0: produce in this process).
+        statistics_path: GeneratorStatistics file (default: the shipped statistics).
+        queue_size: batches buffered per worker.
+
+    Use as a context manager (or call :meth:`close`) so that no worker outlives it.
+    """
+
+    def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
+                 statistics_path: str | None = None, queue_size: int = 4) -> None:
+        if not config.space_groups:
+            raise ValueError("config.space_groups is empty: the stream needs its classes")
+        if n_workers < 0:
+            raise ValueError(f"n_workers must be >= 0, got {n_workers}")
+        self.config = config
+        self.n_workers = n_workers
+        self._seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self._statistics_path = statistics_path
+        self._queue_size = queue_size
+        self._processes: list = []
+        self._queues: list = []
+        self._stop = None
+        self._next = 0
+        self._local = None
+        self.batches_served = 0
+
+    def _start(self) -> None:
+        seeds = self._seed.spawn(max(self.n_workers, 1))
+        if self.n_workers == 0:
+            self._local = _producer_state(self.config, seeds[0], self._statistics_path)
+            return
+        ctx = mp.get_context("spawn")  # no fork of a process that may hold TensorFlow threads
+        self._stop = ctx.Event()
+        for seed in seeds:
+            q = ctx.Queue(self._queue_size)
+            p = ctx.Process(target=_worker, args=(self.config, seed, self._statistics_path, q, self._stop),
+                            daemon=True)
+            p.start()
+            self._queues.append(q)
+            self._processes.append(p)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return self
+
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._local is None and not self._processes:
+            self._start()
+        if self._local is not None:
+            batch = make_batch(self.config, *self._local)
+        else:
+            i = self._next % self.n_workers
+            while True:
+                try:
+                    batch = self._queues[i].get(timeout=5.0)
+                    break
+                except queue_module.Empty:
+                    if not self._processes[i].is_alive():
+                        raise RuntimeError(f"stream worker {i} died (exit code {self._processes[i].exitcode})") from None
+            self._next += 1
+        self.batches_served += 1
+        return batch
+
+    def as_tf_dataset(self):
+        """A ``tf.data.Dataset`` over this stream (for ``keras.Model.fit``)."""
+        import tensorflow as tf
+
+        n_points = int(round((self.config.two_theta[1] - self.config.two_theta[0]) / self.config.two_theta[2])) + 1
+        return tf.data.Dataset.from_generator(
+            lambda: self,
+            output_signature=(
+                tf.TensorSpec((None, n_points), tf.float32),
+                tf.TensorSpec((None,), tf.int32),
+            ),
+        )
+
+    def close(self) -> None:
+        """Stop and join the workers."""
+        if self._stop is not None:
+            self._stop.set()
+        for p in self._processes:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+        for q in self._queues:
+            q.close()
+            q.cancel_join_thread()
+        self._processes, self._queues, self._local = [], [], None
+
+    def __enter__(self) -> LocalStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass

@@ -1,0 +1,170 @@
+"""Streams and the SpaceGroupClassifier estimator (tiny configurations; accuracy is benchmarked)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+from pymatgen.analysis.diffraction.xrd import XRDCalculator as PymatgenXRD
+from sklearn.base import clone
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pymatgen_ml_xrd import SpaceGroupClassifier, SyntheticStructureGenerator, XRDCalculator  # noqa: E402
+from pymatgen_ml_xrd.errors import InvalidParameterError  # noqa: E402
+from pymatgen_ml_xrd.estimators.space_group import ModelFileError  # noqa: E402
+from pymatgen_ml_xrd.streams import BatchConfig, LocalStream  # noqa: E402
+
+GROUPS = (2, 14, 62, 194, 225)
+
+
+def _config(batch=16):
+    return BatchConfig(batch_size=batch, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS)
+
+
+def test_stream_batches_are_deterministic_and_workers_stop():
+    with LocalStream(_config(), seed=3, n_workers=0) as a:
+        xa, ya = next(a)
+        xa2, _ = next(a)
+    with LocalStream(_config(), seed=3, n_workers=1) as b:
+        xb, yb = next(b)
+        xb2, _ = next(b)
+        processes = list(b._processes)
+    assert xa.shape == (16, 601) and xa.dtype == np.float32 and ya.dtype == np.int32
+    assert set(ya.tolist()) <= set(range(len(GROUPS)))
+    np.testing.assert_array_equal(xa, xb)
+    np.testing.assert_array_equal(ya, yb)
+    np.testing.assert_array_equal(xa2, xb2)
+    assert np.allclose(xa.max(axis=1), 1.0) and xa.min() >= 0
+    assert processes and not any(p.is_alive() for p in processes)
+
+
+def test_stream_needs_classes():
+    with pytest.raises(ValueError, match="space_groups"):
+        LocalStream(BatchConfig(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=0,
+                               space_groups=GROUPS, verbose=False)
+    checkpoints = tmp_path_factory.mktemp("ckpt")
+    clf.fit(n_patterns=32, checkpoint_dir=str(checkpoints), checkpoint_every=16)
+    return clf, checkpoints
+
+
+def test_sklearn_conventions(tiny):
+    clf, _ = tiny
+    params = clf.get_params()
+    assert params["batch_size"] == 16 and params["space_groups"] == GROUPS
+    fresh = clone(clf)
+    assert not hasattr(fresh, "model_") and fresh.get_params() == params
+    fresh.set_params(batch_size=8)
+    assert fresh.batch_size == 8
+    np.testing.assert_array_equal(clf.classes_, sorted(GROUPS))
+
+
+def test_predict_api(tiny):
+    clf, _ = tiny
+    structures = SyntheticStructureGenerator(space_groups=[225, 62], seed=1).generate(3)
+    proba = clf.predict_proba(structures)
+    assert proba.shape == (3, len(GROUPS)) and np.allclose(proba.sum(axis=1), 1)
+    assert set(clf.predict(structures).tolist()) <= set(GROUPS)
+    top = clf.predict_top_k(structures, k=3)
+    assert top.shape == (3, 3) and (top[:, 0] == clf.predict(structures)).all()
+    single = clf.predict(structures[0])
+    assert single.shape == (1,)
+    score = clf.score(structures, [s.properties["space_group"] for s in structures])
+    assert 0.0 <= score <= 1.0
+
+
+def test_inputs_on_other_grids_and_wavelengths(tiny):
+    clf, _ = tiny
+    s = SyntheticStructureGenerator(space_groups=[225], seed=4).generate(1)[0]
+    on_grid = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.1)
+    mo = XRDCalculator("MoKa1").get_diffractogram(s, two_theta_range=(3, 40), step=0.005)
+    fine = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(5, 90), step=0.01)
+    logits = clf.decision_function([on_grid, mo, (fine.x, fine.y), fine.y[500:6501:10], s])
+    # a Mo pattern converted through d-spacing carries the same information as the Cu one
+    assert np.corrcoef(logits[0], logits[1])[0, 1] > 0.9
+    assert np.corrcoef(logits[0], logits[2])[0, 1] > 0.99
+    peaks = PymatgenXRD("CuKa1").get_pattern(s)
+    assert clf.decision_function(peaks).shape == (1, len(GROUPS))
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [(np.zeros(601), "all zero"), (np.full(601, np.nan), "NaN"), (-np.ones(601), "negative"),
+     (np.ones(500), "model grid of 601 points"), (([1, 2, 3], [1, 2]), "equal length"),
+     (([3, 2, 1], [1, 2, 3]), "ascending"), (([80, 85, 89], [1, 2, 3]), "all zero")],
+)
+def test_bad_patterns(tiny, bad, message):
+    clf, _ = tiny
+    with pytest.raises(InvalidParameterError, match=message):
+        clf.predict(bad)
+
+
+def test_unsupported_input_type(tiny):
+    with pytest.raises(TypeError, match="expected a Diffractogram"):
+        tiny[0].predict(["NaCl"])
+
+
+def test_save_load_and_resume(tiny, tmp_path):
+    clf, checkpoints = tiny
+    path = clf.save(tmp_path / "model")
+    meta = json.loads(path.read_text())
+    assert meta["classes"] == sorted(GROUPS) and meta["training"]["patterns_seen"] == 32
+    loaded = SpaceGroupClassifier.load(tmp_path / "model")
+    x = np.random.default_rng(0).random((2, 601))
+    np.testing.assert_allclose(loaded.decision_function(x), clf.decision_function(x), rtol=1e-5)
+    resumed = clone(clf).set_params(pretrained=None)
+    resumed.fit(n_patterns=48, checkpoint_dir=str(checkpoints), checkpoint_every=16)
+    assert resumed.metadata_["training"]["patterns_seen"] == 48
+
+
+def test_load_refuses_bad_files(tiny, tmp_path):
+    clf, _ = tiny
+    clf.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m.json").read_text())
+    (tmp_path / "m.json").write_text(json.dumps({**meta, "format_version": 7}))
+    with pytest.raises(ModelFileError, match="format version 7"):
+        SpaceGroupClassifier.load(tmp_path / "m")
+    (tmp_path / "m.json").write_text(json.dumps({**meta, "classes": [1, 2]}))
+    with pytest.raises(ModelFileError, match="does not fit its metadata"):
+        SpaceGroupClassifier.load(tmp_path / "m")
+    (tmp_path / "m.json").write_text(json.dumps({**meta, "format": "other"}))
+    with pytest.raises(ModelFileError, match="is not a"):
+        SpaceGroupClassifier.load(tmp_path / "m")
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    (tmp_path / "m.keras").write_bytes(b"not a zip file")
+    with pytest.raises(ModelFileError, match="could not be read"):
+        SpaceGroupClassifier.load(tmp_path / "m")
+    with pytest.raises(ModelFileError, match="does not exist"):
+        SpaceGroupClassifier.load(tmp_path / "nothing")
+
+
+def test_untrained_without_pretrained_is_an_error():
+    with pytest.raises(InvalidParameterError, match="no weights"):
+        SpaceGroupClassifier(pretrained=None).predict(np.ones(2126))
+
+
+def test_fit_on_given_patterns():
+    gen = SyntheticStructureGenerator(space_groups=[225, 194], seed=9)
+    structures = gen.generate(8)
+    y = [s.properties["space_group"] for s in structures]
+    clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=4, verbose=False)
+    clf.fit(structures, y, epochs=1)
+    assert list(clf.classes_) == sorted(set(y))
+    assert clf.metadata_["training"]["source"] == "given patterns"
+    with pytest.raises(InvalidParameterError, match="one space group per pattern"):
+        clf.fit(structures, y[:3], epochs=1)
+
+
+def test_calibration_sets_a_temperature(tiny):
+    clf, _ = tiny
+    structures = SyntheticStructureGenerator(space_groups=list(GROUPS), seed=2).generate(6)
+    result = clf.calibrate(structures, [s.properties["space_group"] for s in structures])
+    assert 0.05 <= clf.temperature_ <= 20 and not math.isnan(result["ece_after"])
