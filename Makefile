@@ -26,6 +26,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_xrd_calculator.py
 	$(PY) benchmarks/bench_generator.py
+	$(PY) benchmarks/bench_space_group.py
 
 clean:
 	rm -rf $(VENV) demo_output benchmarks/results .pytest_cache

@@ -69,7 +69,7 @@ def main() -> None:
     print("calibration (held-out mp20_biternary_val):", clf.calibrate(*calib))
     clf.save(args.checkpoint_dir / "checkpoint")
     if args.publish:
-        path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / "space_group_default")
+        path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / "space_group_default", include_optimizer=False)
         print(f"published {path}")
 
 

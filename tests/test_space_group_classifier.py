@@ -120,6 +120,10 @@ def test_save_load_and_resume(tiny, tmp_path):
     loaded = SpaceGroupClassifier.load(tmp_path / "model")
     x = np.random.default_rng(0).random((2, 601))
     np.testing.assert_allclose(loaded.decision_function(x), clf.decision_function(x), rtol=1e-5)
+    clf.save(tmp_path / "weights_only", include_optimizer=False)
+    assert (tmp_path / "weights_only.keras").stat().st_size < (tmp_path / "model.keras").stat().st_size
+    light = SpaceGroupClassifier.load(tmp_path / "weights_only")
+    np.testing.assert_allclose(light.decision_function(x), clf.decision_function(x), rtol=1e-5)
     resumed = clone(clf).set_params(pretrained=None)
     resumed.fit(n_patterns=48, checkpoint_dir=str(checkpoints), checkpoint_every=16)
     assert resumed.metadata_["training"]["patterns_seen"] == 48
@@ -168,3 +172,36 @@ def test_calibration_sets_a_temperature(tiny):
     structures = SyntheticStructureGenerator(space_groups=list(GROUPS), seed=2).generate(6)
     result = clf.calibrate(structures, [s.properties["space_group"] for s in structures])
     assert 0.05 <= clf.temperature_ <= 20 and not math.isnan(result["ece_after"])
+
+
+def test_ray_stream_matches_local_survives_a_killed_actor_and_cleans_up():
+    import signal
+
+    import ray
+
+    from pymatgen_ml_xrd.streams import RayStream
+
+    with LocalStream(_config(), seed=5, n_workers=0) as local:
+        expected = [next(local) for _ in range(2)]
+    with RayStream(_config(), seed=5, n_workers=1) as stream:
+        got = [next(stream) for _ in range(2)]
+        for (xa, ya), (xb, yb) in zip(expected, got):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
+        os.kill(stream.actor_pids()[0], signal.SIGKILL)
+        for _ in range(stream.queue_size + 2):  # batches already computed may still arrive first
+            x, y = next(stream)
+        assert x.shape == (16, 601) and stream.replacements == 1
+    assert not ray.is_initialized()
+
+
+def test_fit_with_the_ray_backend():
+    import ray
+
+    clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=1,
+                               backend="ray", space_groups=GROUPS, verbose=False)
+    clf.fit(n_patterns=32)
+    assert clf.metadata_["training"]["patterns_seen"] == 32
+    assert not ray.is_initialized()
+    with pytest.raises(InvalidParameterError, match="backend"):
+        clone(clf).set_params(backend="spark").fit(n_patterns=16)

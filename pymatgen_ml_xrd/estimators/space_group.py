@@ -67,7 +67,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         preprocessing: "sqrt" (paper 001) or "none".
         batch_size, learning_rate, weight_decay: AdamW with cosine decay over the planned patterns.
         precision: "float32" or "mixed_bfloat16".
-        backend: "local" (worker processes) stream back-end.
+        backend: stream back-end, "local" (worker processes) or "ray" (Ray actors).
+        ray_address: with backend="ray": None starts a local Ray, an address joins a cluster.
         n_workers: stream producer processes.
         crystallite_size: (min, max) [nm] drawn per training pattern.
         patterns_per_crystal: patterns per synthetic crystal (different crystallite sizes).
@@ -81,7 +82,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                  two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04), wavelength: str | float = "CuKa1",
                  preprocessing: str = "sqrt", batch_size: int = 128, learning_rate: float = 1e-3,
                  weight_decay: float = 1e-4, precision: str = "float32", backend: str = "local",
-                 n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
+                 ray_address: str | None = None, n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
                  patterns_per_crystal: int = 2, space_groups: tuple[int, ...] | None = None,
                  statistics: str | None = None, seed: int = 0, verbose: bool = True) -> None:
         self.pretrained = pretrained
@@ -94,6 +95,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.precision = precision
         self.backend = backend
+        self.ray_address = ray_address
         self.n_workers = n_workers
         self.crystallite_size = crystallite_size
         self.patterns_per_crystal = patterns_per_crystal
@@ -153,7 +155,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             time_limit: stop (after saving a checkpoint) after this many seconds.
             epochs: passes over (X, y) when training on given patterns.
         """
-        for name, allowed in (("backend", ("local",)), ("precision", ("float32", "mixed_bfloat16"))):
+        for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16"))):
             if getattr(self, name) not in allowed:
                 raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if X is not None:
@@ -184,7 +186,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
-        from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+        from pymatgen_ml_xrd.streams import BatchConfig, LocalStream, RayStream
 
         stats = GeneratorStatistics.load(self.statistics) if self.statistics else GeneratorStatistics.default()
         classes = self.space_groups or SyntheticStructureGenerator(stats, seed=0).space_groups
@@ -216,7 +218,12 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         stream_seed = np.random.SeedSequence([self.seed, seen])  # a resumed run sees new crystals
         next_checkpoint = seen + checkpoint_every
         stop = False
-        with LocalStream(config, seed=stream_seed, n_workers=self.n_workers, statistics_path=self.statistics) as stream:
+        if self.backend == "ray":
+            stream = RayStream(config, seed=stream_seed, n_workers=max(self.n_workers, 1),
+                               statistics_path=self.statistics, ray_address=self.ray_address)
+        else:
+            stream = LocalStream(config, seed=stream_seed, n_workers=self.n_workers, statistics_path=self.statistics)
+        with stream:
             for xb, yb in stream:
                 loss, acc = self.model_.train_on_batch(xb, yb)[:2]
                 seen += len(yb)
@@ -324,13 +331,23 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         return self.metadata_["calibration"]
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | Path) -> Path:
-        """Write ``path.keras`` (weights) and ``path.json`` (metadata); returns the JSON path."""
+    def save(self, path: str | Path, include_optimizer: bool = True) -> Path:
+        """Write ``path.keras`` (model) and ``path.json`` (metadata); returns the JSON path.
+
+        ``include_optimizer=False`` writes the weights only (a third of the size; enough to
+        predict, and fit() then starts a new optimizer).
+        """
         self._ensure_model()
         base = Path(path).with_suffix("")
         base.parent.mkdir(parents=True, exist_ok=True)
         tmp = base.with_name(base.name + ".tmp.keras")
-        self.model_.save(tmp)
+        model = self.model_
+        if not include_optimizer:
+            import keras
+
+            model = keras.models.clone_model(self.model_)
+            model.set_weights(self.model_.get_weights())
+        model.save(tmp)
         os.replace(tmp, base.with_suffix(".keras"))
         meta = {
             "format": FORMAT,

@@ -1,0 +1,155 @@
+"""RayStream: the same batches as LocalStream, produced by Ray actors.
+
+``ray_address=None`` starts a local Ray (and shuts it down on close); an address such as
+``"ray://head:10001"`` or ``"auto"`` joins an existing cluster, whose CPUs then generate. Each
+actor owns the generator and calculator of one child seed; the consumer keeps at most
+``queue_size`` requests in flight per actor and reads them in turn, so the same seed gives the
+same batches as LocalStream. An actor that dies is replaced by one with a fresh seed and the
+stream goes on (from then on the batches differ from an undisturbed run).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+
+from pymatgen_ml_xrd.streams.batches import BatchConfig
+
+__all__ = ["RayStream"]
+
+
+class _Producer:
+    def __init__(self, config, seed, statistics_path):
+        from pymatgen_ml_xrd.streams.local import _producer_state
+
+        self.config = config
+        self.state = _producer_state(config, seed, statistics_path)
+
+    def next_batch(self):
+        from pymatgen_ml_xrd.streams.batches import make_batch
+
+        return make_batch(self.config, *self.state)
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+class RayStream:
+    """Infinite iterator of (X, y) batches from Ray actors; see the module docstring.
+
+    Args:
+        config, seed, statistics_path: as for :class:`LocalStream`.
+        n_workers: actors (one CPU each).
+        ray_address: None (start a local Ray) or the address of a running cluster.
+        queue_size: requests in flight per actor (bounds memory).
+    """
+
+    def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
+                 statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2) -> None:
+        if not config.space_groups:
+            raise ValueError("config.space_groups is empty: the stream needs its classes")
+        if n_workers < 1:
+            raise ValueError(f"a RayStream needs n_workers >= 1, got {n_workers}")
+        self.config = config
+        self.n_workers = n_workers
+        self.ray_address = ray_address
+        self.queue_size = queue_size
+        self._statistics_path = statistics_path
+        self._seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self._actors: list = []
+        self._pending: list[deque] = []
+        self._started_ray = False
+        self._next = 0
+        self._replacements = 0
+        self.batches_served = 0
+
+    def _start(self) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            if self.ray_address is None:
+                ray.init(num_cpus=self.n_workers, include_dashboard=False, log_to_driver=False,
+                         ignore_reinit_error=True, _node_ip_address="127.0.0.1")  # stays on loopback
+            else:
+                ray.init(address=self.ray_address, log_to_driver=False, ignore_reinit_error=True)
+            self._started_ray = True
+        self._remote = ray.remote(num_cpus=1)(_Producer)
+        for seed in self._seed.spawn(self.n_workers):
+            self._actors.append(self._remote.remote(self.config, seed, self._statistics_path))
+            self._pending.append(deque())
+
+    def _fill(self, i: int) -> None:
+        while len(self._pending[i]) < self.queue_size:
+            self._pending[i].append(self._actors[i].next_batch.remote())
+
+    def _replace(self, i: int) -> None:
+        import ray
+
+        try:
+            ray.kill(self._actors[i])
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self._replacements += 1
+        seed = np.random.SeedSequence([*np.atleast_1d(self._seed.entropy).tolist(), 10_000 + self._replacements])
+        self._actors[i] = self._remote.remote(self.config, seed, self._statistics_path)
+        self._pending[i].clear()
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return self
+
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
+        import ray
+        from ray.exceptions import RayActorError
+
+        if not self._actors:
+            self._start()
+        i = self._next % self.n_workers
+        for _ in range(3):
+            self._fill(i)
+            try:
+                batch = ray.get(self._pending[i].popleft())
+                break
+            except RayActorError:
+                self._replace(i)
+        else:
+            raise RuntimeError(f"Ray stream worker {i} failed three times in a row")
+        self._fill(i)
+        self._next += 1
+        self.batches_served += 1
+        return batch
+
+    @property
+    def replacements(self) -> int:
+        """Actors replaced after dying."""
+        return self._replacements
+
+    def actor_pids(self) -> list[int]:
+        import ray
+
+        return ray.get([a.pid.remote() for a in self._actors])
+
+    def close(self) -> None:
+        """Kill the actors, and shut Ray down if this stream started it."""
+        if not self._actors and not self._started_ray:
+            return
+        import ray
+
+        for actor in self._actors:
+            try:
+                ray.kill(actor)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self._actors, self._pending = [], []
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+        self._started_ray = False
+
+    def __enter__(self) -> RayStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
