@@ -59,7 +59,7 @@ def main() -> None:
 
     from pymatgen_ml_xrd import SpaceGroupClassifier, XRDCalculator
     from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system
-    from pymatgen_ml_xrd.models import build_resnet1d
+    from pymatgen_ml_xrd.models import build_classifier
     from pymatgen_ml_xrd.preprocessing import preprocess_patterns
 
     clf = SpaceGroupClassifier(pretrained=args.model)
@@ -93,7 +93,7 @@ def main() -> None:
     speed = {}
     for policy in ("float32", "mixed_bfloat16"):
         keras.mixed_precision.set_global_policy(policy)
-        model = build_resnet1d(n_points, len(clf.classes_), clf.architecture)
+        model = build_classifier(n_points, len(clf.classes_), clf.architecture)
         model.set_weights(clf.model_.get_weights())
         model.compile(optimizer="adamw", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.train_on_batch(xb, yb)

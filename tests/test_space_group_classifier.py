@@ -205,3 +205,18 @@ def test_fit_with_the_ray_backend():
     assert not ray.is_initialized()
     with pytest.raises(InvalidParameterError, match="backend"):
         clone(clf).set_params(backend="spark").fit(n_patterns=16)
+
+
+@pytest.mark.parametrize("architecture", ["compact", "resnet10", "resnet50", "parkcnn_medium", "parkcnn_big"])
+def test_architectures_build(architecture):
+    from pymatgen_ml_xrd.models import build_classifier
+
+    model = build_classifier(2126, 94, architecture)
+    assert model.input_shape == (None, 2126) and model.output_shape == (None, 94)
+    out = model(np.zeros((1, 2126), dtype=np.float32))
+    assert out.shape == (1, 94)
+
+
+def test_unknown_architecture():
+    with pytest.raises(InvalidParameterError, match="architecture"):
+        SpaceGroupClassifier(pretrained=None, architecture="vgg").fit(n_patterns=16)

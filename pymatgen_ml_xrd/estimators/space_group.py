@@ -61,7 +61,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
 
     Args:
         pretrained: "default" (shipped weights), a path written by :meth:`save`, or None (fit first).
-        architecture: "compact" (CPU default), "resnet10", "resnet50", "resnet101".
+        architecture: "compact" (CPU default), "resnet10", "resnet50", "resnet101", "parkcnn_medium",
+            "parkcnn_big".
         two_theta: (start, stop, step) [deg] of the model's input grid.
         wavelength: radiation of the model's input (patterns at other wavelengths are converted).
         preprocessing: "sqrt" (paper 001) or "none".
@@ -124,11 +125,15 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
     def _build(self, n_classes: int):
         import keras
 
-        from pymatgen_ml_xrd.models import build_resnet1d
+        from pymatgen_ml_xrd.models import CLASSIFIER_ARCHITECTURES, build_classifier
 
+        if self.architecture not in CLASSIFIER_ARCHITECTURES:
+            raise InvalidParameterError(
+                f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {self.architecture!r}"
+            )
         keras.mixed_precision.set_global_policy(self.precision)
         keras.utils.set_random_seed(self.seed)
-        return build_resnet1d(len(self.grid_), n_classes, self.architecture)
+        return build_classifier(len(self.grid_), n_classes, self.architecture)
 
     def _compile(self, model, total_steps: int) -> None:
         import keras
