@@ -60,7 +60,6 @@ def main() -> None:
     from pymatgen_ml_xrd import SpaceGroupClassifier, XRDCalculator
     from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system
     from pymatgen_ml_xrd.models import build_classifier
-    from pymatgen_ml_xrd.preprocessing import preprocess_patterns
 
     clf = SpaceGroupClassifier(pretrained=args.model)
     clf._ensure_model()
