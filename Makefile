@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_xrd_calculator.py
 	$(PY) benchmarks/bench_generator.py
 	$(PY) benchmarks/bench_space_group.py
+	$(PY) benchmarks/bench_featurizers.py
+	$(PY) benchmarks/bench_stream.py
 
 clean:
 	rm -rf $(VENV) demo_output benchmarks/results .pytest_cache
