@@ -220,3 +220,20 @@ def test_architectures_build(architecture):
 def test_unknown_architecture():
     with pytest.raises(InvalidParameterError, match="architecture"):
         SpaceGroupClassifier(pretrained=None, architecture="vgg").fit(n_patterns=16)
+
+
+def test_space_group_featurizer_columns(tiny):
+    import pandas as pd
+
+    from pymatgen_ml_xrd.featurizers import SpaceGroupFeatures
+
+    clf, _ = tiny
+    structures = SyntheticStructureGenerator(space_groups=[225, 62], seed=6).generate(2)
+    feat = SpaceGroupFeatures(k=2, classifier=clf)
+    df = feat.featurize_dataframe(pd.DataFrame({"s": structures + ["not a pattern"]}), "s", ignore_errors=True,
+                                  pbar=False)
+    assert list(df.columns[1:]) == ["space_group_pred", "space_group_top1", "space_group_top2",
+                                    "space_group_prob1", "space_group_prob2"]
+    assert (df["space_group_pred"][:2] == clf.predict(structures)).all()
+    assert (df["space_group_prob1"][:2] >= df["space_group_prob2"][:2]).all()
+    assert df.iloc[2].drop("s").isna().all()  # bad entries follow matminer's ignore_errors

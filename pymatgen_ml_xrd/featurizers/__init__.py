@@ -1,5 +1,6 @@
 """matminer featurizers built on the package's calculator and estimators."""
 
 from pymatgen_ml_xrd.featurizers.diffraction import XRDPowderPattern
+from pymatgen_ml_xrd.featurizers.space_group import SpaceGroupFeatures
 
-__all__ = ["XRDPowderPattern"]
+__all__ = ["XRDPowderPattern", "SpaceGroupFeatures"]

@@ -1,0 +1,54 @@
+"""Space-group prediction columns from a pattern or a structure (SpaceGroupClassifier)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matminer.featurizers.base import BaseFeaturizer
+
+from pymatgen_ml_xrd.featurizers.diffraction import _CITATIONS
+
+__all__ = ["SpaceGroupFeatures"]
+
+
+class SpaceGroupFeatures(BaseFeaturizer):
+    """Columns ``space_group_pred``, ``space_group_top{i}``, ``space_group_prob{i}`` (i = 1..k).
+
+    Args:
+        k: how many candidates to report.
+        classifier: a fitted :class:`~pymatgen_ml_xrd.SpaceGroupClassifier` (default: the shipped
+            one, loaded on first use in each process).
+
+    Entries may be anything ``SpaceGroupClassifier.predict`` accepts for one pattern: a
+    Diffractogram, a Structure, an (x, y) tuple, ... Runs with ``n_jobs=1``: a forked worker
+    cannot use the parent's TensorFlow.
+    """
+
+    def __init__(self, k: int = 3, classifier=None):
+        self.k = int(k)
+        self.classifier = classifier
+        # TensorFlow does not survive the fork of matminer's process pool: run in this process
+        self.set_n_jobs(1)
+
+    def _classifier(self):
+        if self.classifier is None:
+            from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
+
+            self.classifier = SpaceGroupClassifier()
+        return self.classifier
+
+    def featurize(self, entry):
+        clf = self._classifier()
+        proba = clf.predict_proba([entry] if not isinstance(entry, list) else entry)[0]
+        order = np.argsort(-proba)[: self.k]
+        top = clf.classes_[order]
+        return [int(top[0]), *[int(t) for t in top], *[float(p) for p in proba[order]]]
+
+    def feature_labels(self):
+        return (["space_group_pred"] + [f"space_group_top{i + 1}" for i in range(self.k)]
+                + [f"space_group_prob{i + 1}" for i in range(self.k)])
+
+    def citations(self):
+        return list(_CITATIONS)
+
+    def implementors(self):
+        return ["pymatgen-ml-xrd developers"]
