@@ -4,7 +4,12 @@
                    [--profile gaussian|pseudo-voigt] [--size 50] [--kalpha2] [--top 10]
                    [--png FILE] [--json]
 
-Further sub-commands (classify, identify, predict-xrd, train) arrive with the estimators.
+    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model PATH]
+                   [--png FILE] [--json]
+
+PATTERN: a measured file (.xy, .xye, .csv, .txt, .xrdml, powder .cif) or a structure file
+(simulated first). Further sub-commands (identify, predict-xrd, train) arrive with the
+estimators.
 """
 
 from __future__ import annotations
@@ -71,6 +76,57 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_input(path: Path, wavelength):
+    """A measured pattern (Diffractogram) or, failing that, a structure file."""
+    from pymatgen_ml_xrd.io import PatternFileError, read_pattern
+
+    try:
+        return read_pattern(path, wavelength)
+    except PatternFileError as err:
+        if path.suffix.lower() not in (".cif", ".vasp", ".json") and "POSCAR" not in path.name:
+            raise
+        from pymatgen.core import Structure
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return Structure.from_file(path)
+            except Exception:  # noqa: BLE001 - report the pattern reader's message
+                raise err from None
+
+
+def _classify(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
+
+    clf = SpaceGroupClassifier(pretrained=args.model)
+    items = [_load_input(p, args.wavelength) for p in args.pattern]
+    proba = clf.predict_proba(items)
+    results = []
+    for path, p in zip(args.pattern, proba):
+        order = np.argsort(-p)[: args.top]
+        results.append({"file": str(path), "top": [{"space_group": int(clf.classes_[i]),
+                                                    "probability": float(p[i])} for i in order]})
+    if args.png:
+        from pymatgen_ml_xrd.plotting import plot_classification
+
+        plot_classification(items, [r["file"] for r in results], results, args.png, clf)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        from pymatgen.symmetry.groups import SpaceGroup
+
+        for r in results:
+            print(f"{r['file']}:")
+            for rank, t in enumerate(r["top"], start=1):
+                symbol = SpaceGroup.from_int_number(t["space_group"]).symbol
+                print(f"  {rank}. {t['space_group']:>3} {symbol:<10} {t['probability']:6.1%}")
+        if args.png:
+            print(f"wrote {args.png}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--png", type=Path, help="write a plot of the dense patterns")
     sim.add_argument("--json", action="store_true", help="machine-readable output")
     sim.set_defaults(func=_simulate)
+    cls = sub.add_parser("classify", help="space groups of measured patterns (or structure files)")
+    cls.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
+    cls.add_argument("--top", type=int, default=5, help="candidates to list")
+    cls.add_argument("--wavelength", default=None,
+                     help="radiation of files that do not state it (default: the file's, else CuKa)")
+    cls.add_argument("--model", default="default", help="model path written by SpaceGroupClassifier.save")
+    cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
+    cls.add_argument("--json", action="store_true", help="machine-readable output")
+    cls.set_defaults(func=_classify)
     return parser
 
 

@@ -14,7 +14,7 @@ from pymatgen.analysis.diffraction.core import DiffractionPattern  # noqa: E402
 
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram  # noqa: E402
 
-__all__ = ["plot_diffractograms"]
+__all__ = ["plot_diffractograms", "plot_classification"]
 
 
 def _hkl_label(families: list[dict]) -> str:
@@ -64,5 +64,36 @@ def plot_diffractograms(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_classification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, classifier) -> Path:
+    """Each input as the model sees it (left) and its top space groups as bars (right)."""
+    from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
+    from pymatgen_ml_xrd.diffraction import XRDCalculator
+    from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
+
+    lam = resolve_wavelength(classifier.wavelength)[0]
+    grid = classifier.grid_
+    rows = patterns_on_grid(list(items), grid, lam, XRDCalculator(lam))
+    n = len(rows)
+    fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n + 0.4), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 1]})
+    for (ax, bx), row, label, result in zip(axes, rows, labels, results):
+        ax.plot(grid, row / row.max(), lw=0.8)
+        ax.set_xlim(grid[0], grid[-1])
+        ax.set_ylabel("I / Imax", fontsize=8)
+        ax.set_title(str(label), fontsize=9, loc="left")
+        top = result["top"]
+        bx.barh(range(len(top))[::-1], [t["probability"] for t in top], color="C2")
+        bx.set_yticks(range(len(top))[::-1], [str(t["space_group"]) for t in top], fontsize=8)
+        bx.set_xlim(0, 1)
+        bx.set_xlabel("probability", fontsize=8)
+    axes[-1, 0].set_xlabel(f"2θ (°) at λ = {lam:.4f} Å (model grid)")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

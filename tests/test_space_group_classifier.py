@@ -237,3 +237,21 @@ def test_space_group_featurizer_columns(tiny):
     assert (df["space_group_pred"][:2] == clf.predict(structures)).all()
     assert (df["space_group_prob1"][:2] >= df["space_group_prob2"][:2]).all()
     assert df.iloc[2].drop("s").isna().all()  # bad entries follow matminer's ignore_errors
+
+
+def test_cli_classify(tiny, tmp_path, capsys):
+    from pathlib import Path
+
+    from pymatgen_ml_xrd import cli
+
+    clf, _ = tiny
+    clf.save(tmp_path / "model")
+    xrdml = Path(__file__).parent / "data" / "patterns" / "In2O3-MnCO3_2min.xrdml"
+    png = tmp_path / "c.png"
+    assert cli.main(["classify", str(xrdml), "--model", str(tmp_path / "model"), "--top", "3", "--json",
+                     "--png", str(png)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result[0]["top"]) == 3 and {t["space_group"] for t in result[0]["top"]} <= set(GROUPS)
+    assert png.stat().st_size > 10_000
+    assert cli.main(["classify", str(xrdml), "--model", str(tmp_path / "model")]) == 0
+    assert "1." in capsys.readouterr().out
