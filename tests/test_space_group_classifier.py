@@ -255,3 +255,10 @@ def test_cli_classify(tiny, tmp_path, capsys):
     assert png.stat().st_size > 10_000
     assert cli.main(["classify", str(xrdml), "--model", str(tmp_path / "model")]) == 0
     assert "1." in capsys.readouterr().out
+
+
+def test_resuming_a_finished_checkpoint_trains_nothing(tiny):
+    clf, checkpoints = tiny
+    again = clone(clf).set_params(pretrained=None)
+    again.fit(n_patterns=16, checkpoint_dir=str(checkpoints))  # the checkpoint has seen more already
+    assert again.metadata_["training"]["patterns_seen"] >= 32

@@ -191,7 +191,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
-        from pymatgen_ml_xrd.streams import BatchConfig, LocalStream, RayStream
+        from pymatgen_ml_xrd.streams import BatchConfig
 
         stats = GeneratorStatistics.load(self.statistics) if self.statistics else GeneratorStatistics.default()
         classes = self.space_groups or SyntheticStructureGenerator(stats, seed=0).space_groups
@@ -207,6 +207,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             if list(previous.classes_) != list(classes):
                 raise InvalidParameterError(f"checkpoint {checkpoint} was trained on other classes")
             self.model_ = previous.model_
+            self.metadata_ = previous.metadata_
             training = previous.metadata_["training"]
             seen, wall, cpu = training["patterns_seen"], training["wall_seconds"], training["cpu_seconds"]
             history = training.get("history", [])
@@ -222,37 +223,40 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         bar = tqdm(total=n_patterns, initial=seen, unit="pattern", disable=not self.verbose, smoothing=0.05)
         stream_seed = np.random.SeedSequence([self.seed, seen])  # a resumed run sees new crystals
         next_checkpoint = seen + checkpoint_every
-        stop = False
-        if self.backend == "ray":
-            stream = RayStream(config, seed=stream_seed, n_workers=max(self.n_workers, 1),
-                               statistics_path=self.statistics, ray_address=self.ray_address)
-        else:
-            stream = LocalStream(config, seed=stream_seed, n_workers=self.n_workers, statistics_path=self.statistics)
-        with stream:
-            for xb, yb in stream:
-                loss, acc = self.model_.train_on_batch(xb, yb)[:2]
-                seen += len(yb)
-                bar.update(len(yb))
-                bar.set_postfix(loss=f"{float(loss):.3f}", acc=f"{float(acc):.3f}", refresh=False)
-                elapsed = time.time() - t_start
-                stop = seen >= n_patterns or (time_limit is not None and elapsed >= time_limit)
-                if seen >= next_checkpoint or stop:
-                    entry = {"patterns_seen": seen, "train_loss": float(loss), "train_accuracy": float(acc)}
-                    if val is not None:
-                        entry.update(self.evaluate(val[0], val[1], preprocessed=True))
-                        bar.set_postfix(loss=f"{float(loss):.3f}", top1=f"{entry['top1']:.3f}",
-                                        top5=f"{entry['top5']:.3f}")
-                    history.append(entry)
-                    self.metadata_ = self._metadata(seen, wall + elapsed, "synthetic stream",
-                                                    cpu=cpu + time.process_time() - cpu_start, history=history,
-                                                    stream=config.to_dict(), statistics=stats.provenance)
-                    if checkpoint is not None:
-                        self.save(checkpoint)
-                    next_checkpoint = seen + checkpoint_every
-                if stop:
-                    break
+        if seen < n_patterns:  # a finished checkpoint has nothing left to train
+            with self._stream(config, stream_seed) as stream:
+                for xb, yb in stream:
+                    loss, acc = self.model_.train_on_batch(xb, yb)[:2]
+                    seen += len(yb)
+                    bar.update(len(yb))
+                    bar.set_postfix(loss=f"{float(loss):.3f}", acc=f"{float(acc):.3f}", refresh=False)
+                    elapsed = time.time() - t_start
+                    stop = seen >= n_patterns or (time_limit is not None and elapsed >= time_limit)
+                    if seen >= next_checkpoint or stop:
+                        entry = {"patterns_seen": seen, "train_loss": float(loss), "train_accuracy": float(acc)}
+                        if val is not None:
+                            entry.update(self.evaluate(val[0], val[1], preprocessed=True))
+                            bar.set_postfix(loss=f"{float(loss):.3f}", top1=f"{entry['top1']:.3f}",
+                                            top5=f"{entry['top5']:.3f}")
+                        history.append(entry)
+                        self.metadata_ = self._metadata(seen, wall + elapsed, "synthetic stream",
+                                                        cpu=cpu + time.process_time() - cpu_start, history=history,
+                                                        stream=config.to_dict(), statistics=stats.provenance)
+                        if checkpoint is not None:
+                            self.save(checkpoint)
+                        next_checkpoint = seen + checkpoint_every
+                    if stop:
+                        break
         bar.close()
         return self
+
+    def _stream(self, config, seed):
+        from pymatgen_ml_xrd.streams import LocalStream, RayStream
+
+        if self.backend == "ray":
+            return RayStream(config, seed=seed, n_workers=max(self.n_workers, 1), statistics_path=self.statistics,
+                             ray_address=self.ray_address)
+        return LocalStream(config, seed=seed, n_workers=self.n_workers, statistics_path=self.statistics)
 
     def _metadata(self, patterns_seen, wall, source, cpu=None, history=None, stream=None, statistics=None) -> dict:
         from pymatgen_ml_xrd import __version__
