@@ -16,36 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from _common import DEFAULT_DATA, REPO, machine, write_json  # noqa: E402
-
-
-def held_out_set(data: Path, name: str, limit: int, seed: int = 0):
-    import pandas as pd
-    from pymatgen.core import Structure
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-    from pymatgen_ml_xrd.generation.build_default import in_statistics_half, material_ids
-
-    frame = pd.read_csv(data / "structures" / f"{name}.csv.gz")
-    rows = [i for i, mid in enumerate(material_ids(name, frame)) if not in_statistics_half(mid)]
-    rows = np.random.default_rng(seed).permutation(rows)[:limit]
-    structures, groups = [], []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for i in rows:
-            s = Structure.from_str(frame["cif"].iloc[i], fmt="cif")
-            structures.append(s)
-            if "spacegroup.number" in frame.columns:
-                groups.append(int(frame["spacegroup.number"].iloc[i]))
-            else:
-                groups.append(SpacegroupAnalyzer(s, symprec=0.1).get_space_group_number())
-    return structures, np.array(groups)
 
 
 def main() -> None:
@@ -58,6 +34,7 @@ def main() -> None:
     import keras
 
     from pymatgen_ml_xrd import SpaceGroupClassifier, XRDCalculator
+    from pymatgen_ml_xrd.generation.build_default import held_out_structures
     from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system
     from pymatgen_ml_xrd.models import build_classifier
 
@@ -67,7 +44,7 @@ def main() -> None:
     start, stop, step = clf.two_theta
     results, all_true, all_pred = {}, [], []
     for name in ("mpts52_val", "mp20_biternary_val", "aflow_statistics"):
-        structures, y = held_out_set(args.data, name, args.max_per_file)
+        structures, y = held_out_structures(args.data, name, args.max_per_file)
         x = calc.get_diffractograms(structures, two_theta_range=(start, stop), step=step, crystallite_size=50.0)
         metrics = clf.evaluate(x, y)
         pred = clf.predict(x)

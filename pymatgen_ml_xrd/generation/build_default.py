@@ -39,6 +39,34 @@ def material_ids(name: str, frame: pd.DataFrame) -> list[str]:
     return [f"{name}-{i}" for i in range(len(frame))]
 
 
+def held_out_structures(data: Path, name: str, n: int | None = None, seed: int = 0):
+    """Structures of ``data/structures/name.csv.gz`` outside the statistics half (unseen by the
+    shipped generator), ``n`` of them at random, with their space groups: the file's
+    ``spacegroup.number`` column where it has one, else spglib (symprec 0.1) via pymatgen.
+
+    Returns:
+        (list of Structure, int array of space-group numbers)
+    """
+    import numpy as np
+    from pymatgen.core import Structure
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    frame = pd.read_csv(data / "structures" / f"{name}.csv.gz")
+    rows = [i for i, mid in enumerate(material_ids(name, frame)) if not in_statistics_half(mid)]
+    rows = np.random.default_rng(seed).permutation(rows)[:n]
+    structures, groups = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in rows:
+            s = Structure.from_str(frame["cif"].iloc[i], fmt="cif")
+            structures.append(s)
+            if "spacegroup.number" in frame.columns:
+                groups.append(int(frame["spacegroup.number"].iloc[i]))
+            else:
+                groups.append(SpacegroupAnalyzer(s, symprec=0.1).get_space_group_number())
+    return structures, np.array(groups, dtype=np.int64)
+
+
 def load_statistics_structures(data: Path, half: bool = True):
     """Structures of STRUCTURE_FILES, de-duplicated by id, optionally only the statistics half."""
     from pymatgen.core import Structure
