@@ -174,13 +174,15 @@ def test_calibration_sets_a_temperature(tiny):
     assert 0.05 <= clf.temperature_ <= 20 and not math.isnan(result["ece_after"])
 
 
-def test_ray_stream_matches_local_survives_a_killed_actor_and_cleans_up():
+def test_ray_backend():
+    """One test for everything Ray, so that one Ray at a time starts (also under pytest-xdist)."""
     import signal
 
     import ray
 
     from pymatgen_ml_xrd.streams import RayStream
 
+    # the same batches as the local stream; a killed actor is replaced; close() stops Ray
     with LocalStream(_config(), seed=5, n_workers=0) as local:
         expected = [next(local) for _ in range(2)]
     with RayStream(_config(), seed=5, n_workers=1) as stream:
@@ -194,10 +196,7 @@ def test_ray_stream_matches_local_survives_a_killed_actor_and_cleans_up():
         assert x.shape == (16, 601) and stream.replacements == 1
     assert not ray.is_initialized()
 
-
-def test_fit_with_the_ray_backend():
-    import ray
-
+    # fit with backend="ray" leaves no Ray behind
     clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=1,
                                backend="ray", space_groups=GROUPS, verbose=False)
     clf.fit(n_patterns=32)
