@@ -261,3 +261,15 @@ def test_resuming_a_finished_checkpoint_trains_nothing(tiny):
     again = clone(clf).set_params(pretrained=None)
     again.fit(n_patterns=16, checkpoint_dir=str(checkpoints))  # the checkpoint has seen more already
     assert again.metadata_["training"]["patterns_seen"] >= 32
+
+
+def test_shipped_default_model():
+    from pymatgen_ml_xrd.examples import example_structures
+
+    clf = SpaceGroupClassifier()
+    structures = list(example_structures().values())
+    top = clf.predict_top_k(structures, k=5)
+    assert top.shape == (len(structures), 5) and set(top.ravel()) <= set(clf.classes_)
+    training = clf.metadata_["training"]
+    assert training["patterns_seen"] > 1_000_000 and "train_space_group.py" in training["command"]
+    assert len(clf.classes_) >= 90 and 0.05 < clf.temperature_ < 20
