@@ -21,6 +21,7 @@ _LAZY = {
     "GeneratorStatistics": "pymatgen_ml_xrd.generation.statistics",
     "SyntheticStructureGenerator": "pymatgen_ml_xrd.generation.generator",
     "SpaceGroupClassifier": "pymatgen_ml_xrd.estimators.space_group",
+    "CompositionToXRD": "pymatgen_ml_xrd.estimators.composition_to_xrd",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -20,7 +20,7 @@ from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     structure_factors_squared,
 )
 
-__all__ = ["PROFILE_GAUSSIAN", "PROFILE_PSEUDO_VOIGT", "peak_fwhm", "dense_pattern"]
+__all__ = ["PROFILE_GAUSSIAN", "PROFILE_PSEUDO_VOIGT", "dense_pattern", "peak_fwhm"]
 
 PROFILE_GAUSSIAN = 0
 PROFILE_PSEUDO_VOIGT = 1

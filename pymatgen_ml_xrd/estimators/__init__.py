@@ -1,5 +1,6 @@
 """scikit-learn estimators around the Keras models."""
 
+from pymatgen_ml_xrd.estimators.composition_to_xrd import CompositionToXRD
 from pymatgen_ml_xrd.estimators.space_group import SpaceGroupClassifier
 
-__all__ = ["SpaceGroupClassifier"]
+__all__ = ["SpaceGroupClassifier", "CompositionToXRD"]

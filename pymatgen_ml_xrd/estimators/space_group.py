@@ -7,9 +7,8 @@ state ends in ``_``, ``classes_`` holds space-group numbers, ``predict_proba`` r
 
 from __future__ import annotations
 
-import json
+import itertools
 import math
-import os
 import sys
 import time
 from importlib.resources import files
@@ -21,18 +20,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
-from pymatgen_ml_xrd.errors import InvalidParameterError, PymatgenMLXRDError
+from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
 from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
 from pymatgen_ml_xrd.preprocessing import preprocess_patterns
 
-__all__ = ["SpaceGroupClassifier", "ModelFileError"]
+__all__ = ["ModelFileError", "SpaceGroupClassifier"]
 
 FORMAT = "pymatgen_ml_xrd.SpaceGroupClassifier"
 FORMAT_VERSION = 1
-
-
-class ModelFileError(PymatgenMLXRDError, ValueError):
-    """A model file is missing, damaged, foreign or of another format version."""
 
 
 def _softmax(z: NDArray) -> NDArray:
@@ -47,7 +43,7 @@ def expected_calibration_error(proba: NDArray, y_index: NDArray, bins: int = 15)
     correct = proba.argmax(axis=1) == y_index
     edges = np.linspace(0, 1, bins + 1)
     ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         m = (conf > lo) & (conf <= hi)
         if m.any():
             ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
@@ -314,7 +310,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         top1 = known & (order[:, 0] == idx)
         top5 = known & (order[:, :5] == idx[:, None]).any(axis=1)
         proba = _softmax(logits / getattr(self, "temperature_", 1.0))
-        return {"n": int(len(y)), "top1": float(top1.mean()), "top5": float(top5.mean()),
+        return {"n": len(y), "top1": float(top1.mean()), "top5": float(top5.mean()),
                 "ece": expected_calibration_error(proba[known], idx[known]) if known.any() else float("nan")}
 
     def calibrate(self, X, y) -> dict:
@@ -335,7 +331,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = float(minimize_scalar(nll, bounds=(0.05, 20), method="bounded").x)
         after = expected_calibration_error(_softmax(logits / self.temperature_), idx)
         self.metadata_.setdefault("calibration", {}).update(
-            {"temperature": self.temperature_, "ece_before": before, "ece_after": after, "n": int(len(idx))}
+            {"temperature": self.temperature_, "ece_before": before, "ece_after": after, "n": len(idx)}
         )
         return self.metadata_["calibration"]
 
@@ -347,17 +343,6 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         predict, and fit() then starts a new optimizer).
         """
         self._ensure_model()
-        base = Path(path).with_suffix("")
-        base.parent.mkdir(parents=True, exist_ok=True)
-        tmp = base.with_name(base.name + ".tmp.keras")
-        model = self.model_
-        if not include_optimizer:
-            import keras
-
-            model = keras.models.clone_model(self.model_)
-            model.set_weights(self.model_.get_weights())
-        model.save(tmp)
-        os.replace(tmp, base.with_suffix(".keras"))
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -367,31 +352,13 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                        if k != "pretrained"},
             **self.metadata_,
         }
-        base.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=float))
-        return base.with_suffix(".json")
+        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
 
     @classmethod
     def load(cls, path: str | Path) -> SpaceGroupClassifier:
         """Read a classifier written by :meth:`save`; refuses foreign, damaged or mismatched files."""
-        import keras
-
-        base = Path(path).with_suffix("")
-        meta_path, model_path = base.with_suffix(".json"), base.with_suffix(".keras")
-        for p in (meta_path, model_path):
-            if not p.is_file():
-                raise ModelFileError(f"model file {p} does not exist")
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ModelFileError(f"{meta_path} is not valid JSON: {err}") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFileError(f"{meta_path} is not a {FORMAT} file")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ModelFileError(f"{meta_path} has format version {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
-        try:
-            model = keras.saving.load_model(model_path, compile=True)
-        except Exception as err:  # noqa: BLE001 - keras raises many types for unreadable files
-            raise ModelFileError(f"{model_path} could not be read by keras: {err}") from None
+        model, meta = read_model_files(path, FORMAT, FORMAT_VERSION)
+        model_path = Path(path).with_suffix(".keras")
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
         est = cls(pretrained=None, **params)
         n_points = len(two_theta_grid(*est.two_theta))

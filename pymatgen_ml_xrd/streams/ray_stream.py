@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from typing import Self
 
 import numpy as np
 
@@ -148,7 +149,7 @@ class RayStream:
             ray.shutdown()
         self._started_ray = False
 
-    def __enter__(self) -> RayStream:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

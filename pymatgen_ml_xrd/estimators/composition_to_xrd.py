@@ -1,0 +1,308 @@
+"""CompositionToXRD: a powder pattern predicted from a chemical formula alone (paper 004, DeepXRD).
+
+A formula is encoded as a one-hot count matrix (:mod:`pymatgen_ml_xrd.composition_encoding`), a
+residual network (:mod:`pymatgen_ml_xrd.models.deepxrd`) turns it into a pattern on a fixed
+2-theta grid (1,024 points over 5-90 deg, Cu K-alpha, by default), trained with the Pearson loss.
+Targets are patterns of real structures, Gaussian-smoothed with one fixed width
+(:func:`pymatgen_ml_xrd.diffraction.smoothed_pattern.smoothed_patterns`).
+
+scikit-learn conventions: ``__init__`` stores parameters, learned state ends in ``_``,
+``score`` is the mean Pearson correlation (higher is better).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from pymatgen.core import IStructure, Structure
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from pymatgen_ml_xrd.composition_encoding import CompositionEncoder
+from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
+from pymatgen_ml_xrd.diffraction.smoothed_pattern import smoothed_patterns, uniform_grid
+from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
+from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
+
+__all__ = ["CompositionToXRD", "lowest_energy_per_composition"]
+
+FORMAT = "pymatgen_ml_xrd.CompositionToXRD"
+FORMAT_VERSION = 1
+WAVELENGTH = 1.54184  # Cu K-alpha (weighted K-alpha1/K-alpha2), pymatgen's default [angstrom]
+LOSSES = ("pearson", "pearson_smooth", "cosine", "mse", "msle")
+
+
+def lowest_energy_per_composition(structures, energies=None) -> list[int]:
+    """Indices of one structure per reduced formula: the lowest energy one (paper 004 keeps the
+    polymorph of lowest formation energy), or the first when ``energies`` is None or NaN."""
+    best: dict[str, tuple[float, int]] = {}
+    for i, s in enumerate(structures):
+        e = np.inf if energies is None or not np.isfinite(energies[i]) else float(energies[i])
+        key = s.composition.reduced_formula
+        if key not in best or e < best[key][0]:
+            best[key] = (e, i)
+    return sorted(i for _, i in best.values())
+
+
+class CompositionToXRD(RegressorMixin, BaseEstimator):
+    """Predict a powder diffractogram from a composition.
+
+    Args:
+        pretrained: ``"default"`` loads the shipped weights on first use (a path loads a saved
+            model); None starts untrained (call fit).
+        architecture: ``"compact"`` (CPU default, 1-D decoder) or ``"paper"`` (Table 1 of paper 004).
+        two_theta_range: first and last output point [deg] at Cu K-alpha; ``(0, 180)`` is the
+            paper's range.
+        n_points: output grid points (paper 004: 1,024).
+        fwhm: Gaussian width [deg] of the smoothed target patterns (used by fit_structures).
+        max_count: largest count of one element per formula unit the encoder takes.
+        loss: ``"pearson"`` (paper's best), ``"pearson_smooth"`` (Pearson on the pattern and on a
+            copy blurred by 0.5 deg), ``"cosine"``, ``"mse"`` or ``"msle"``.
+        epochs, batch_size, learning_rate: Adam training; early stopping on the validation loss
+            with ``patience`` epochs restores the best weights.
+        validation_fraction: share of the training compositions held back for early stopping
+            when fit gets no ``validation_data``.
+        dropout: after the encoder's dense bottleneck.
+        precision: ``"float32"`` or ``"mixed_bfloat16"``.
+        seed: weights initialisation and validation split.
+        verbose: Keras progress output.
+    """
+
+    def __init__(self, pretrained: str | None = "default", architecture: str = "compact",
+                 two_theta_range: tuple[float, float] = (5.0, 90.0), n_points: int = 1024, fwhm: float = 0.25,
+                 max_count: int = 40, loss: str = "pearson_smooth", epochs: int = 80, batch_size: int = 64,
+                 learning_rate: float = 1e-3, validation_fraction: float = 0.1, patience: int = 10,
+                 dropout: float = 0.2, precision: str = "float32", seed: int = 0, verbose: bool = True):  # fmt: skip
+        self.pretrained = pretrained
+        self.architecture = architecture
+        self.two_theta_range = two_theta_range
+        self.n_points = n_points
+        self.fwhm = fwhm
+        self.max_count = max_count
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.dropout = dropout
+        self.precision = precision
+        self.seed = seed
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ state
+    @property
+    def grid_(self) -> NDArray[np.float64]:
+        """The output 2-theta grid [deg]."""
+        return uniform_grid(self.two_theta_range, self.n_points)
+
+    @property
+    def encoder_(self) -> CompositionEncoder:
+        return CompositionEncoder(max_count=self.max_count)
+
+    def _ensure_model(self) -> None:
+        if hasattr(self, "model_"):
+            return
+        if self.pretrained is None:
+            raise InvalidParameterError("this CompositionToXRD has no weights: call fit() or pass pretrained=")
+        loaded = type(self).load(_pretrained_path(self.pretrained))
+        for name in ("model_", "metadata_"):
+            setattr(self, name, getattr(loaded, name))
+        for name in ("architecture", "two_theta_range", "n_points", "fwhm", "max_count", "loss"):
+            setattr(self, name, getattr(loaded, name))
+
+    def _check_params(self) -> None:
+        from pymatgen_ml_xrd.models.deepxrd import DEEPXRD_ARCHITECTURES
+
+        for name, allowed in (("architecture", DEEPXRD_ARCHITECTURES), ("loss", LOSSES),
+                              ("precision", ("float32", "mixed_bfloat16"))):  # fmt: skip
+            if getattr(self, name) not in allowed:
+                raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        self.grid_  # noqa: B018 - validates two_theta_range and n_points
+        if not 0 <= self.validation_fraction < 1:
+            raise InvalidParameterError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
+        for name in ("epochs", "batch_size", "patience"):
+            if int(getattr(self, name)) < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+
+    def _keras_loss(self):
+        import keras
+
+        from pymatgen_ml_xrd.models.deepxrd import PearsonLoss
+
+        if self.loss == "pearson":
+            return PearsonLoss((0.0,))
+        if self.loss == "pearson_smooth":  # 0.5 deg, whatever the grid
+            step = (self.grid_[-1] - self.grid_[0]) / (self.n_points - 1)
+            return PearsonLoss((0.0, 0.5 / step))
+        return {"cosine": keras.losses.CosineSimilarity(), "mse": keras.losses.MeanSquaredError(),
+                "msle": keras.losses.MeanSquaredLogarithmicError()}[self.loss]  # fmt: skip
+
+    # ------------------------------------------------------------------ inputs
+    def _encode(self, X) -> NDArray[np.float32]:
+        items = [X] if isinstance(X, str) or not hasattr(X, "__iter__") or _is_composition(X) else list(X)
+        if not items:
+            raise InvalidParameterError("no compositions given")
+        return self.encoder_.encode(items)
+
+    def _targets(self, y, n: int) -> NDArray[np.float32]:
+        if isinstance(y, (Structure, IStructure)) or (isinstance(y, list) and any(isinstance(v, IStructure) for v in y)):
+            raise InvalidParameterError("y holds Structures: use fit_structures() to simulate their patterns")
+        rows = patterns_on_grid(y, self.grid_, WAVELENGTH, XRDCalculator(WAVELENGTH))
+        if len(rows) != n:
+            raise InvalidParameterError(f"y has {len(rows)} patterns for {n} compositions")
+        return (rows / rows.max(axis=1, keepdims=True)).astype(np.float32)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y, validation_data=None) -> CompositionToXRD:
+        """Train on compositions ``X`` (formulas or Compositions) and patterns ``y``.
+
+        Args:
+            y: array (n, n_points) on :attr:`grid_`, or Diffractograms / (x, y) tuples on any grid
+                (resampled; at another wavelength converted through d-spacing). Each target is
+                scaled to a maximum of 1.
+            validation_data: (compositions, patterns) for early stopping; by default
+                ``validation_fraction`` of the training data.
+        """
+        import keras
+
+        self._check_params()
+        x_train = self._encode(X)
+        y_train = self._targets(y, len(x_train))
+        if validation_data is not None:
+            x_val = self._encode(validation_data[0])
+            y_val = self._targets(validation_data[1], len(x_val))
+        elif self.validation_fraction > 0 and len(x_train) >= 10:
+            order = np.random.default_rng(self.seed).permutation(len(x_train))
+            n_val = max(1, int(round(self.validation_fraction * len(x_train))))
+            val, train = order[:n_val], order[n_val:]
+            x_val, y_val, x_train, y_train = x_train[val], y_train[val], x_train[train], y_train[train]
+        else:
+            x_val = y_val = None
+        from pymatgen_ml_xrd.models.deepxrd import build_deepxrd
+
+        keras.mixed_precision.set_global_policy(self.precision)
+        keras.utils.set_random_seed(self.seed)
+        t0, c0 = time.time(), time.process_time()
+        self.model_ = build_deepxrd(self.encoder_.shape, self.n_points, self.architecture, dropout=self.dropout)
+        self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._keras_loss())
+        monitor = "val_loss" if x_val is not None else "loss"
+        callbacks = [
+            keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=max(1, self.patience // 3)),
+        ]
+        history = self.model_.fit(
+            x_train, y_train, batch_size=self.batch_size, epochs=self.epochs, verbose=int(self.verbose) * 2,
+            validation_data=None if x_val is None else (x_val, y_val), callbacks=callbacks,
+        )
+        keras.mixed_precision.set_global_policy("float32")
+        from pymatgen_ml_xrd import __version__
+
+        self.metadata_ = {
+            "training": {
+                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+                "n_train": len(x_train),
+                "n_validation": 0 if x_val is None else len(x_val),
+                "epochs_run": len(history.history["loss"]),
+                "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+                "wall_seconds": time.time() - t0,
+                "cpu_seconds": time.process_time() - c0,
+                "package_version": __version__,
+            }
+        }
+        return self
+
+    def fit_structures(self, structures, energies=None, validation_data=None) -> CompositionToXRD:
+        """Train on real structures: one per reduced formula (the lowest of ``energies``, e.g.
+        energy above hull, when given), targets simulated with the package's calculator.
+
+        ``validation_data`` may be structures too (or (compositions, patterns)).
+        """
+        structures = list(structures)
+        keep = lowest_energy_per_composition(structures, energies)
+        chosen = [structures[i] for i in keep]
+        y = self.simulate_targets(chosen)
+        if validation_data is not None and not isinstance(validation_data, tuple):
+            val = list(validation_data)
+            val = [val[i] for i in lowest_energy_per_composition(val)]
+            validation_data = ([s.composition for s in val], self.simulate_targets(val))
+        self.fit([s.composition for s in chosen], y, validation_data=validation_data)
+        self.metadata_["training"]["n_structures_given"] = len(structures)
+        return self
+
+    def simulate_targets(self, structures) -> NDArray[np.float32]:
+        """Smoothed patterns (n, n_points) of structures on :attr:`grid_` (Cu K-alpha, maxima 1)."""
+        return smoothed_patterns(structures, tuple(self.two_theta_range), self.n_points, self.fwhm,
+                                 XRDCalculator(WAVELENGTH))  # fmt: skip
+
+    # ------------------------------------------------------------------ prediction
+    def predict_array(self, X) -> NDArray[np.float32]:
+        """Predicted patterns (n, n_points) on :attr:`grid_`, each scaled to a maximum of 1."""
+        self._ensure_model()
+        rows = np.asarray(self.model_.predict(self._encode(X), batch_size=256, verbose=0), dtype=np.float32)
+        top = rows.max(axis=1, keepdims=True)
+        return rows / np.where(top > 0, top, 1.0)
+
+    def predict(self, X) -> list[Diffractogram]:
+        """One :class:`Diffractogram` (Cu K-alpha, maximum 1) per composition."""
+        grid = self.grid_
+        return [Diffractogram(grid, row, wavelength=WAVELENGTH) for row in self.predict_array(X)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean Pearson correlation between predicted and true patterns (1 is perfect)."""
+        from pymatgen_ml_xrd.metrics import pearson_distance
+
+        d = pearson_distance(self.predict_array(X), self._targets(y, len(self._encode(X))))
+        return float(np.average(1.0 - np.atleast_1d(d), weights=sample_weight))
+
+    def evaluate(self, X, y, dtw_window: int | None = 24) -> dict:
+        """Mean distances (paper 004 eqs. 1-5, DTW) and peak match of predictions against ``y``."""
+        from pymatgen_ml_xrd.metrics import evaluate_patterns
+
+        return evaluate_patterns(self.grid_, self._targets(y, len(self._encode(X))), self.predict_array(X), dtw_window)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | Path, include_optimizer: bool = False) -> Path:
+        """Write ``path.keras`` and ``path.json`` (parameters, training record); returns the JSON path."""
+        self._ensure_model()
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items() if k != "pretrained"}
+        meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "params": params,
+                "elements": list(self.encoder_.elements), **self.metadata_}  # fmt: skip
+        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CompositionToXRD:
+        """Read a model written by :meth:`save`; refuses foreign, damaged or mismatched files."""
+        import pymatgen_ml_xrd.models.deepxrd  # noqa: F401 - registers PearsonLoss for Keras
+
+        model, meta = read_model_files(path, FORMAT, FORMAT_VERSION)
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        est = cls(pretrained=None, **params)
+        if tuple(meta.get("elements", ())) != est.encoder_.elements:
+            raise ModelFileError(f"{path}: the model was trained on another element vocabulary")
+        if tuple(model.input_shape[1:]) != est.encoder_.shape or model.output_shape[-1] != est.n_points:
+            raise ModelFileError(
+                f"{path} does not fit its metadata: input {model.input_shape}, output {model.output_shape} vs "
+                f"{est.encoder_.shape} and {est.n_points} points"
+            )
+        est.model_ = model
+        est.metadata_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "params", "elements")}
+        return est
+
+
+def _is_composition(value) -> bool:
+    from pymatgen.core import Composition
+
+    return isinstance(value, Composition)
+
+
+def _pretrained_path(name: str) -> Path:
+    if name == "default":
+        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / "composition_to_xrd_default"))
+    return Path(name)
+
