@@ -6,7 +6,7 @@ those keep working; the message always names the offending input.
 
 from __future__ import annotations
 
-__all__ = ["InvalidParameterError", "InvalidStructureError", "PymatgenMLXRDError", "ReflectionLimitError"]
+__all__ = ["PymatgenMLXRDError", "InvalidStructureError", "InvalidParameterError", "ReflectionLimitError"]
 
 
 class PymatgenMLXRDError(Exception):

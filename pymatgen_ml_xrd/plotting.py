@@ -8,13 +8,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display is assumed
-import matplotlib.pyplot as plt
-import numpy as np
-from pymatgen.analysis.diffraction.core import DiffractionPattern
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from pymatgen.analysis.diffraction.core import DiffractionPattern  # noqa: E402
 
-from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram
+from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram  # noqa: E402
 
-__all__ = ["plot_classification", "plot_diffractograms"]
+__all__ = ["plot_diffractograms", "plot_classification"]
 
 
 def _hkl_label(families: list[dict]) -> str:
@@ -70,9 +70,9 @@ def plot_diffractograms(
 
 def plot_classification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, classifier) -> Path:
     """Each input as the model sees it (left) and its top space groups as bars (right)."""
+    from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
     from pymatgen_ml_xrd.diffraction import XRDCalculator
     from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
-    from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
 
     lam = resolve_wavelength(classifier.wavelength)[0]
     grid = classifier.grid_

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["PREPROCESSING", "preprocess_patterns"]
+__all__ = ["preprocess_patterns", "PREPROCESSING"]
 
 PREPROCESSING = ("sqrt", "none")
 

@@ -5,4 +5,4 @@ from pymatgen_ml_xrd.diffraction.crystal_arrays import CrystalArrays
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
 from pymatgen_ml_xrd.diffraction.wavelengths import WAVELENGTHS
 
-__all__ = ["WAVELENGTHS", "CrystalArrays", "Diffractogram", "XRDCalculator", "two_theta_grid"]
+__all__ = ["XRDCalculator", "CrystalArrays", "Diffractogram", "two_theta_grid", "WAVELENGTHS"]

@@ -336,11 +336,11 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         tt_hi = min(179.9, x[-1] + margin)
         r_min = 2 * math.sin(math.radians(tt_lo / 2)) / max(lam1, lam2)
         r_max = 2 * math.sin(math.radians(tt_hi / 2)) / lam1
-        return {
-            "wavelength": lam1, "wavelength2": lam2, "ratio2": KALPHA2_TO_KALPHA1_RATIO, "radiation": radiation,
-            "profile": code, "scherrer_k": float(scherrer_constant), "size_a": size_a, "u": u, "v": v, "w": w,
-            "eta": float(eta), "cutoff_g": cutoff_g, "cutoff_l": cutoff_l, "r_min": r_min, "r_max": r_max,
-        }  # fmt: skip
+        return dict(
+            wavelength=lam1, wavelength2=lam2, ratio2=KALPHA2_TO_KALPHA1_RATIO, radiation=radiation,
+            profile=code, scherrer_k=float(scherrer_constant), size_a=size_a, u=u, v=v, w=w,
+            eta=float(eta), cutoff_g=cutoff_g, cutoff_l=cutoff_l, r_min=r_min, r_max=r_max,
+        )  # fmt: skip
 
     def _render(self, structure, x, step, s: dict, out, normalize: bool, label: str) -> None:
         if isinstance(structure, CrystalArrays):

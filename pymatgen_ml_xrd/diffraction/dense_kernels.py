@@ -20,7 +20,7 @@ from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     structure_factors_squared,
 )
 
-__all__ = ["PROFILE_GAUSSIAN", "PROFILE_PSEUDO_VOIGT", "dense_pattern", "peak_fwhm"]
+__all__ = ["PROFILE_GAUSSIAN", "PROFILE_PSEUDO_VOIGT", "peak_fwhm", "dense_pattern"]
 
 PROFILE_GAUSSIAN = 0
 PROFILE_PSEUDO_VOIGT = 1

@@ -30,7 +30,7 @@ def two_theta_grid(start: float = 5.0, stop: float = 90.0, step: float = 0.01) -
     if step <= 0:
         raise InvalidParameterError(f"two-theta step must be positive, got {step}")
     n_steps = (stop - start) / step
-    n = round(n_steps)
+    n = int(round(n_steps))
     if n < 1 or abs(n_steps - n) > 1e-6:
         raise InvalidParameterError(
             f"two-theta step {step} does not divide the range ({start}, {stop}) into whole steps"

@@ -8,8 +8,6 @@ result is then the very lists pymatgen's calculator returns.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from numpy.typing import NDArray
 from pymatgen.analysis.diffraction.core import DiffractionPattern
@@ -17,7 +15,7 @@ from pymatgen.core.spectrum import Spectrum
 
 from pymatgen_ml_xrd.diffraction.reflection_kernels import hkl_families
 
-__all__ = ["HklFamilies", "XRDPattern"]
+__all__ = ["XRDPattern", "HklFamilies"]
 
 
 class HklFamilies:
@@ -30,7 +28,7 @@ class HklFamilies:
             hexagonal lattices; otherwise (h, k, l).
     """
 
-    __slots__ = ("hexagonal", "hi", "hkl", "lo", "order")
+    __slots__ = ("hkl", "order", "lo", "hi", "hexagonal")
 
     def __init__(self, hkl: NDArray, order: NDArray, lo: NDArray, hi: NDArray, hexagonal: bool):
         self.hkl, self.order, self.lo, self.hi, self.hexagonal = hkl, order, lo, hi, hexagonal
@@ -42,7 +40,7 @@ class HklFamilies:
             names = names[:, (0, 1, 3)]
         flat = [{"hkl": hkl, "multiplicity": m} for hkl, m in zip(map(tuple, names.tolist()), mults.tolist())]
         bounds = start.tolist()
-        return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+        return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 class XRDPattern(DiffractionPattern):

@@ -23,17 +23,17 @@ from numba import njit
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, N_COEFF, ROW_Z
 
 __all__ = [
-    "distinct_shells",
     "enumerate_reflections",
+    "distinct_shells",
+    "reflections_and_shells",
+    "intensities_and_sines",
     "form_factor_exponentials",
+    "structure_factors_squared",
+    "sin_theta",
     "group_peaks",
     "hkl_families",
-    "intensities_and_sines",
     "merged_peaks",
-    "reflections_and_shells",
     "render_profiles",
-    "sin_theta",
-    "structure_factors_squared",
 ]
 
 #: pymatgen's find_points_in_spheres recurses with this radius when r < 1 (its ``min_r``)
@@ -69,8 +69,8 @@ def _l_window(p0, p1, p2, c0, c1, c2, radius, lmax):
         return 1, 0
     half = math.sqrt(disc) / cc
     centre = -pc / cc
-    lo = max(math.floor(centre - half) - 1, -lmax)
-    hi = min(math.ceil(centre + half) + 1, lmax)
+    lo = max(int(math.floor(centre - half)) - 1, -lmax)
+    hi = min(int(math.ceil(centre + half)) + 1, lmax)
     return lo, hi
 
 
@@ -567,8 +567,8 @@ def render_profiles(out, x0, step, pos, area, fwhm, eta, cutoff_gauss, cutoff_lo
         if eta < 1.0:
             sigma = wid / (2.0 * math.sqrt(2.0 * ln2))
             amp = (1.0 - eta) * area[p] / (sigma * math.sqrt(2.0 * math.pi))
-            lo = max(math.ceil((pos[p] - cutoff_gauss * wid - x0) / step), 0)
-            hi = min(math.floor((pos[p] + cutoff_gauss * wid - x0) / step), n - 1)
+            lo = max(int(math.ceil((pos[p] - cutoff_gauss * wid - x0) / step)), 0)
+            hi = min(int(math.floor((pos[p] + cutoff_gauss * wid - x0) / step)), n - 1)
             if lo <= hi:
                 inv2s2 = 1.0 / (2.0 * sigma * sigma)
                 dx = x0 + lo * step - pos[p]
@@ -582,8 +582,8 @@ def render_profiles(out, x0, step, pos, area, fwhm, eta, cutoff_gauss, cutoff_lo
         if eta > 0.0:
             gamma = wid / 2.0
             amp = eta * area[p] * gamma / math.pi
-            lo = max(math.ceil((pos[p] - cutoff_lorentz * wid - x0) / step), 0)
-            hi = min(math.floor((pos[p] + cutoff_lorentz * wid - x0) / step), n - 1)
+            lo = max(int(math.ceil((pos[p] - cutoff_lorentz * wid - x0) / step)), 0)
+            hi = min(int(math.floor((pos[p] + cutoff_lorentz * wid - x0) / step)), n - 1)
             g2 = gamma * gamma
             for i in range(lo, hi + 1):
                 dx = x0 + i * step - pos[p]

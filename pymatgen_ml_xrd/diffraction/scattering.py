@@ -12,7 +12,7 @@ import numpy as np
 from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
 from pymatgen.core.periodic_table import Element
 
-__all__ = ["COEFF_A", "COEFF_B", "N_COEFF", "ROW_Z", "SYMBOL_TO_ROW", "Z_TO_ROW"]
+__all__ = ["SYMBOL_TO_ROW", "COEFF_A", "COEFF_B", "ROW_Z", "Z_TO_ROW", "N_COEFF"]
 
 _symbols = sorted(ATOMIC_SCATTERING_PARAMS)
 #: element symbol -> row of the coefficient tables

@@ -12,13 +12,13 @@ from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
-__all__ = ["KALPHA2_TO_KALPHA1_RATIO", "WAVELENGTHS", "kalpha_doublet", "resolve_wavelength"]
+__all__ = ["WAVELENGTHS", "KALPHA2_TO_KALPHA1_RATIO", "resolve_wavelength", "kalpha_doublet"]
 
 #: Intensity ratio I(K-alpha2) / I(K-alpha1) used for the doublet (the textbook value 1/2).
 KALPHA2_TO_KALPHA1_RATIO = 0.5
 
 
-def resolve_wavelength(wavelength: str | float) -> tuple[float, str | None]:
+def resolve_wavelength(wavelength: str | float | int) -> tuple[float, str | None]:
     """Return ``(wavelength in angstrom, radiation name or None)``.
 
     Args:

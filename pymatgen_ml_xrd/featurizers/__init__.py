@@ -3,4 +3,4 @@
 from pymatgen_ml_xrd.featurizers.diffraction import XRDPowderPattern
 from pymatgen_ml_xrd.featurizers.space_group import SpaceGroupFeatures
 
-__all__ = ["SpaceGroupFeatures", "XRDPowderPattern"]
+__all__ = ["XRDPowderPattern", "SpaceGroupFeatures"]

@@ -20,13 +20,13 @@ from pymatgen_ml_xrd.errors import InvalidParameterError
 __all__ = ["XRDPowderPattern"]
 
 _CITATIONS = [
-    ("@article{Ong2013, author = {Ong, Shyue Ping and others}, title = {Python Materials Genomics (pymatgen): "
+    "@article{Ong2013, author = {Ong, Shyue Ping and others}, title = {Python Materials Genomics (pymatgen): "
     "A robust, open-source python library for materials analysis}, journal = {Computational Materials Science}, "
-    "volume = {68}, pages = {314--319}, year = {2013}, doi = {10.1016/j.commatsci.2012.10.028}}"),
-    ("@article{Schopmans2023, author = {Schopmans, Henrik and Reiser, Patrick and Friederich, Pascal}, "
+    "volume = {68}, pages = {314--319}, year = {2013}, doi = {10.1016/j.commatsci.2012.10.028}}",
+    "@article{Schopmans2023, author = {Schopmans, Henrik and Reiser, Patrick and Friederich, Pascal}, "
     "title = {Neural networks trained on synthetically generated crystals can extract structural information "
     "from ICSD powder X-ray diffractograms}, journal = {Digital Discovery}, year = {2023}, "
-    "doi = {10.1039/D3DD00071K}}"),
+    "doi = {10.1039/D3DD00071K}}",
 ]
 
 

@@ -9,11 +9,11 @@ from pymatgen_ml_xrd.generation.statistics import GeneratorStatistics, Statistic
 from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system, wyckoff_table
 
 __all__ = [
-    "GenerationError",
     "GeneratorStatistics",
     "StatisticsFileError",
-    "SyntheticCrystal",
     "SyntheticStructureGenerator",
+    "SyntheticCrystal",
+    "GenerationError",
     "crystal_system",
     "wyckoff_table",
 ]

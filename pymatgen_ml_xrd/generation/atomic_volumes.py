@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MAX_Z", "atomic_volumes"]
+__all__ = ["atomic_volumes", "MAX_Z"]
 
 MAX_Z = 98  # the X-ray scattering table ends at Cf
 

@@ -28,7 +28,7 @@ from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.statistics import LATTICE_PARAMETERS, GeneratorStatistics
 from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system, wyckoff_table
 
-__all__ = ["GenerationError", "SyntheticCrystal", "SyntheticStructureGenerator"]
+__all__ = ["SyntheticStructureGenerator", "SyntheticCrystal", "GenerationError"]
 
 _RETRIES_PER_ELEMENT_COUNT = 20
 _MAX_ATTEMPTS = 400
@@ -71,7 +71,7 @@ class SyntheticCrystal:
 class _Categorical:
     """Values and probabilities of a count table."""
 
-    __slots__ = ("p", "values")
+    __slots__ = ("values", "p")
 
     def __init__(self, counts: dict):
         self.values = list(counts)

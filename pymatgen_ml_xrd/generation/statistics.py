@@ -32,7 +32,7 @@ from pymatgen_ml_xrd.generation.atomic_volumes import MAX_Z, atomic_volumes
 from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.wyckoff_tables import CRYSTAL_SYSTEMS, crystal_system
 
-__all__ = ["FORMAT_VERSION", "GeneratorStatistics", "StatisticsFileError", "lattice_vector"]
+__all__ = ["GeneratorStatistics", "StatisticsFileError", "lattice_vector", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _DEFAULT_NAME = "generator_statistics"
@@ -86,7 +86,7 @@ def _stoichiometry(amounts: Iterable[float]) -> str | None:
     values = sorted(amounts)
     if any(abs(v - round(v)) > 1e-6 for v in values):
         return None
-    ints = [round(v) for v in values]
+    ints = [int(round(v)) for v in values]
     g = math.gcd(*ints)
     return ":".join(str(i // g) for i in ints)
 
@@ -154,7 +154,7 @@ class GeneratorStatistics:
             system = crystal_system(sg)
             lattices[system].append(lattice_vector(system, (a, b, c, alpha, beta, gamma)))
             volumes[sg].append((v_atomic, v_cell))
-            unique = sorted({int(i) for i in dataset.equivalent_atoms})
+            unique = sorted(set(int(i) for i in dataset.equivalent_atoms))
             asym = [(int(numbers[i]), dataset.wyckoffs[i]) for i in unique]
             stats._count_composition(sg, {int(z) for z, _ in asym}, structure.composition.reduced_composition)
             reps = Counter(z for z, _ in asym)

@@ -11,14 +11,14 @@ are only read when a table is first built; generation works on the arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
-__all__ = ["CRYSTAL_SYSTEMS", "WyckoffTable", "crystal_system", "wyckoff_table"]
+__all__ = ["WyckoffTable", "wyckoff_table", "CRYSTAL_SYSTEMS", "crystal_system"]
 
 CRYSTAL_SYSTEMS = ("triclinic", "monoclinic", "orthorhombic", "tetragonal", "trigonal", "hexagonal", "cubic")
 _SYSTEM_BOUNDS = (2, 15, 74, 142, 167, 194, 230)
@@ -79,7 +79,7 @@ class WyckoffTable:
         return coords - np.floor(coords)
 
 
-@cache
+@lru_cache(maxsize=None)
 def wyckoff_table(space_group: int) -> WyckoffTable:
     """The (cached) Wyckoff table of a space group."""
     _check_number(space_group)

@@ -19,7 +19,7 @@ from pymatgen_ml_xrd.diffraction import Diffractogram
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import PymatgenMLXRDError
 
-__all__ = ["PatternFileError", "read_pattern", "read_pdcif", "read_xrdml", "read_xy"]
+__all__ = ["read_pattern", "read_xy", "read_xrdml", "read_pdcif", "PatternFileError"]
 
 _TEXT_SUFFIXES = {".xy", ".xye", ".csv", ".txt", ".dat", ".asc"}
 _SPLIT = re.compile(r"[\s,;]+")

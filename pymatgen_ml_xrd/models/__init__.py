@@ -3,7 +3,7 @@
 from pymatgen_ml_xrd.models.parkcnn import PARKCNN_SIZES, build_parkcnn
 from pymatgen_ml_xrd.models.resnet1d import ARCHITECTURES, build_resnet1d
 
-__all__ = ["CLASSIFIER_ARCHITECTURES", "build_classifier", "build_parkcnn", "build_resnet1d"]
+__all__ = ["build_resnet1d", "build_parkcnn", "build_classifier", "CLASSIFIER_ARCHITECTURES"]
 
 CLASSIFIER_ARCHITECTURES = (*ARCHITECTURES, *PARKCNN_SIZES)
 

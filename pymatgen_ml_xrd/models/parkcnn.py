@@ -8,7 +8,7 @@ paper 001 switches it off for the synthetic stream.
 
 from __future__ import annotations
 
-__all__ = ["PARKCNN_SIZES", "build_parkcnn"]
+__all__ = ["build_parkcnn", "PARKCNN_SIZES"]
 
 PARKCNN_SIZES = {"parkcnn_big": (2300, 1150), "parkcnn_medium": (4040, 202)}
 _CONVS = ((100, 5, 3, 2), (50, 5, 3, 1), (25, 2, 3, 1))  # kernel, stride, pool size, pool stride

@@ -8,7 +8,7 @@ of batch normalisation, as in the paper: its statistics do not depend on the bat
 
 from __future__ import annotations
 
-__all__ = ["ARCHITECTURES", "build_resnet1d"]
+__all__ = ["build_resnet1d", "ARCHITECTURES"]
 
 #: (block type, blocks per stage, filters per stage, stem filters)
 ARCHITECTURES = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue as queue_module
 from collections.abc import Iterator
-from typing import Self
 
 import numpy as np
 
@@ -115,7 +114,7 @@ class LocalStream:
         """A ``tf.data.Dataset`` over this stream (for ``keras.Model.fit``)."""
         import tensorflow as tf
 
-        n_points = round((self.config.two_theta[1] - self.config.two_theta[0]) / self.config.two_theta[2]) + 1
+        n_points = int(round((self.config.two_theta[1] - self.config.two_theta[0]) / self.config.two_theta[2])) + 1
         return tf.data.Dataset.from_generator(
             lambda: self,
             output_signature=(
@@ -138,7 +137,7 @@ class LocalStream:
             q.cancel_join_thread()
         self._processes, self._queues, self._local = [], [], None
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> LocalStream:
         return self
 
     def __exit__(self, *exc) -> None:

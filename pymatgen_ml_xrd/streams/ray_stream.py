@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from typing import Self
 
 import numpy as np
 
@@ -149,7 +148,7 @@ class RayStream:
             ray.shutdown()
         self._started_ray = False
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> RayStream:
         return self
 
     def __exit__(self, *exc) -> None:
