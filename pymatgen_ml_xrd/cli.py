@@ -7,9 +7,11 @@
     pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model PATH]
                    [--png FILE] [--json]
 
+    pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
+                   [--xy DIR]
+
 PATTERN: a measured file (.xy, .xye, .csv, .txt, .xrdml, powder .cif) or a structure file
-(simulated first). Further sub-commands (identify, predict-xrd, train) arrive with the
-estimators.
+(simulated first). FORMULA: a chemical formula (SrTiO3, Li0.5CoO2, ...).
 """
 
 from __future__ import annotations
@@ -127,6 +129,43 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict_xrd(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from pymatgen_ml_xrd.estimators import CompositionToXRD
+    from pymatgen_ml_xrd.metrics import find_pattern_peaks
+
+    model = CompositionToXRD(pretrained=args.model)
+    patterns = model.predict(args.formula)
+    results = []
+    for formula, dg in zip(args.formula, patterns):
+        peaks = find_pattern_peaks(dg.x, dg.y)
+        heights = np.interp(peaks, dg.x, dg.y)
+        order = np.argsort(-heights, kind="stable")[: args.peaks]
+        results.append({"formula": formula, "peaks": [{"two_theta": float(peaks[i]), "intensity": float(heights[i])}
+                                                      for i in sorted(order)]})  # fmt: skip
+        if args.xy:
+            args.xy.mkdir(parents=True, exist_ok=True)
+            np.savetxt(args.xy / f"{formula}.xy", np.column_stack([dg.x, dg.y]), fmt="%.4f",
+                       header=f"CompositionToXRD prediction for {formula}; 2theta (deg, Cu K-alpha 1.54184 A), I/Imax")
+    if args.png:
+        from pymatgen_ml_xrd.plotting import plot_diffractograms
+
+        plot_diffractograms(patterns, [f"{f}  (predicted from the formula)" for f in args.formula], args.png,
+                            title="CompositionToXRD: patterns predicted from composition alone")  # fmt: skip
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['formula']}: predicted peaks (>= 10% of the maximum, merged within 2°):")
+            print(f"  {'2θ (°)':>8} {'I/Imax':>7}")
+            for p in r["peaks"]:
+                print(f"  {p['two_theta']:8.2f} {p['intensity']:7.2f}")
+        if args.png:
+            print(f"wrote {args.png}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)
+    pxr = sub.add_parser("predict-xrd", help="predict a powder pattern from a chemical formula (CompositionToXRD)")
+    pxr.add_argument("formula", nargs="+", help="chemical formulas, e.g. SrTiO3 LiFePO4")
+    pxr.add_argument("--peaks", type=int, default=8, help="strongest predicted peaks to list")
+    pxr.add_argument("--model", default="default", help="model path written by CompositionToXRD.save")
+    pxr.add_argument("--png", type=Path, help="plot the predicted patterns")
+    pxr.add_argument("--xy", type=Path, metavar="DIR", help="also write each pattern as DIR/FORMULA.xy")
+    pxr.add_argument("--json", action="store_true", help="machine-readable output")
+    pxr.set_defaults(func=_predict_xrd)
     return parser
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from pymatgen.core import Composition, Element
+from pymatgen.core import Composition, DummySpecies, Element
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
@@ -72,8 +72,11 @@ class CompositionEncoder:
         """Integer formula unit {element: count}: fractional formulas are scaled to whole numbers
         (``Li0.5Fe0.5O`` -> LiFeO2) and multiples reduced (``Fe4O6`` -> Fe2O3)."""
         comp = to_composition(value)
-        if any(not isinstance(el, Element) for el in comp):
-            raise CompositionEncodingError(f"formula {comp.formula!r} has species that are not elements (ions, dummies)")
+        others = [sp.symbol if isinstance(sp, DummySpecies) else str(sp) for sp in comp if not isinstance(sp, Element)]
+        if others:
+            raise CompositionEncodingError(
+                f"formula {value!r}: {', '.join(others)} is not a chemical element (ions and dummy species cannot be encoded)"
+            )
         formula, _ = comp.get_integer_formula_and_factor()
         unit = Composition(formula)
         counts = {el.symbol: round(n) for el, n in unit.items()}

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from pymatgen.core import Composition, Structure
+from pymatgen.core import Composition, Species, Structure
 from sklearn.base import clone
 
 from pymatgen_ml_xrd import CompositionToXRD, Diffractogram, XRDCalculator
@@ -47,6 +47,7 @@ def test_rows_follow_mendeleev_numbers():
         ("C41H2", "exceed max_count"),
         ("Li0.3333CoO2", "exceed max_count"),
         ("NotAFormula!", "cannot read formula"),
+        (Composition({Species("Fe", 3): 2, Species("O", -2): 3}), "Fe3\\+, O2- is not a chemical element"),
         (42, "formula string or a pymatgen Composition"),
     ],
 )
@@ -189,3 +190,40 @@ def test_shipped_default_model():
     assert "train_composition_to_xrd.py" in meta["command"] and meta["n_train"] > 5000
     # a cubic perovskite and rock salt do not get the same pattern
     assert np.corrcoef(out[0].y, out[1].y)[0, 1] < 0.99
+
+
+# ------------------------------------------------------------------ featurizer and command line
+
+
+def test_predicted_pattern_featurizer(tiny):
+    import pandas as pd
+
+    from pymatgen_ml_xrd.featurizers import PredictedPatternFeatures
+
+    feat = PredictedPatternFeatures(bin_width=5.0, n_peaks=3, model=tiny)
+    labels = feat.feature_labels()
+    assert labels[0] == "predicted_xrd_5" and labels[-1] == "predicted_peak3" and len(labels) == 17 + 3
+    df = pd.DataFrame({"composition": [Composition("NaCl"), "SrTiO3", "Og2O"]})
+    out = feat.featurize_dataframe(df, "composition", ignore_errors=True, return_errors=True, pbar=False)
+    row = out.iloc[0][labels[:17]].to_numpy(dtype=float)
+    expected = tiny.predict_array("NaCl")[0]
+    assert row[0] == pytest.approx(expected[tiny.grid_ < 10].mean(), rel=1e-5)
+    assert 5 <= out.iloc[1]["predicted_peak1"] <= 90
+    assert np.isnan(out.iloc[2]["predicted_xrd_5"]) and "outside the encoder" in out.iloc[2][feat.__class__.__name__ + " Exceptions"]
+    assert len(feat.citations()) == 4
+
+
+def test_cli_predict_xrd(tiny, tmp_path, capsys):
+    from pymatgen_ml_xrd import cli
+
+    model = tiny.save(tmp_path / "c2x")
+    png, xy = tmp_path / "pred.png", tmp_path / "xy"
+    assert cli.main(["predict-xrd", "SrTiO3", "NaCl", "--model", str(model), "--json", "--png", str(png),
+                     "--xy", str(xy), "--peaks", "3"]) == 0  # fmt: skip
+    results = json.loads(capsys.readouterr().out)
+    assert [r["formula"] for r in results] == ["SrTiO3", "NaCl"] and 1 <= len(results[0]["peaks"]) <= 3
+    assert png.stat().st_size > 10_000
+    data = np.loadtxt(xy / "NaCl.xy")
+    assert data.shape == (256, 2) and data[:, 1].max() == pytest.approx(1.0, abs=1e-3)
+    assert cli.main(["predict-xrd", "Xx2O", "--model", str(model)]) == 2
+    assert "Xx is not a chemical element" in capsys.readouterr().err

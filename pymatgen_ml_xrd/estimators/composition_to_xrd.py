@@ -250,13 +250,14 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
 
     def predict(self, X) -> list[Diffractogram]:
         """One :class:`Diffractogram` (Cu K-alpha, maximum 1) per composition."""
-        grid = self.grid_
-        return [Diffractogram(grid, row, wavelength=WAVELENGTH) for row in self.predict_array(X)]
+        rows = self.predict_array(X)  # loads pretrained weights and their grid first
+        return [Diffractogram(self.grid_, row, wavelength=WAVELENGTH) for row in rows]
 
     def score(self, X, y, sample_weight=None) -> float:
         """Mean Pearson correlation between predicted and true patterns (1 is perfect)."""
         from pymatgen_ml_xrd.metrics import pearson_distance
 
+        self._ensure_model()
         d = pearson_distance(self.predict_array(X), self._targets(y, len(self._encode(X))))
         return float(np.average(1.0 - np.atleast_1d(d), weights=sample_weight))
 
@@ -264,6 +265,7 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         """Mean distances (paper 004 eqs. 1-5, DTW) and peak match of predictions against ``y``."""
         from pymatgen_ml_xrd.metrics import evaluate_patterns
 
+        self._ensure_model()
         return evaluate_patterns(self.grid_, self._targets(y, len(self._encode(X))), self.predict_array(X), dtw_window)
 
     # ------------------------------------------------------------------ files

@@ -1,6 +1,7 @@
 """matminer featurizers built on the package's calculator and estimators."""
 
+from pymatgen_ml_xrd.featurizers.composition import PredictedPatternFeatures
 from pymatgen_ml_xrd.featurizers.diffraction import XRDPowderPattern
 from pymatgen_ml_xrd.featurizers.space_group import SpaceGroupFeatures
 
-__all__ = ["XRDPowderPattern", "SpaceGroupFeatures"]
+__all__ = ["XRDPowderPattern", "SpaceGroupFeatures", "PredictedPatternFeatures"]

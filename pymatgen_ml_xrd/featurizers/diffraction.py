@@ -27,6 +27,14 @@ _CITATIONS = [
     "title = {Neural networks trained on synthetically generated crystals can extract structural information "
     "from ICSD powder X-ray diffractograms}, journal = {Digital Discovery}, year = {2023}, "
     "doi = {10.1039/D3DD00071K}}",
+    "@article{Chen2024, author = {Chen, Litao and Wang, Bingxu and Zhang, Wentao and Zheng, Shisheng and "
+    "Chen, Zhefeng and Zhang, Mingzheng and Dong, Cheng and Pan, Feng and Li, Shunning}, title = {Crystal "
+    "Structure Assignment for Unknown Compounds from X-ray Diffraction Patterns with Deep Learning}, "
+    "journal = {Journal of the American Chemical Society}, volume = {146}, pages = {8098--8109}, year = {2024}, "
+    "doi = {10.1021/jacs.3c11852}}",
+    "@article{Dong2022, author = {Dong, Rongzhi and Zhao, Yong and Song, Yuqi and Fu, Nihang and Omee, Sadman "
+    "Sadeed and Dey, Sourin and Li, Qinyang and Wei, Lai and Hu, Jianjun}, title = {DeepXRD, a Deep Learning "
+    "Model for Predicting of XRD spectrum from Materials Composition}, journal = {arXiv preprint}, year = {2022}}",
 ]
 
 
