@@ -127,6 +127,8 @@ def test_save_load_and_resume(tiny, tmp_path):
     resumed = clone(clf).set_params(pretrained=None)
     resumed.fit(n_patterns=48, checkpoint_dir=str(checkpoints), checkpoint_every=16)
     assert resumed.metadata_["training"]["patterns_seen"] == 48
+    # the resumed optimizer's cosine decay is stretched to the new planned total (48 patterns)
+    assert resumed.model_.optimizer._learning_rate.decay_steps == 48 // resumed.batch_size
 
 
 def test_load_refuses_bad_files(tiny, tmp_path):

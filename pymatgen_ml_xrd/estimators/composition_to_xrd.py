@@ -26,6 +26,7 @@ from pymatgen_ml_xrd.composition_encoding import CompositionEncoder
 from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
 from pymatgen_ml_xrd.diffraction.smoothed_pattern import smoothed_patterns, uniform_grid
 from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
 from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
 
@@ -189,8 +190,9 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         keras.mixed_precision.set_global_policy(self.precision)
         keras.utils.set_random_seed(self.seed)
         t0, c0 = time.time(), time.process_time()
-        self.model_ = build_deepxrd(self.encoder_.shape, self.n_points, self.architecture, dropout=self.dropout)
-        self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._keras_loss())
+        with distribution_strategy().scope():
+            self.model_ = build_deepxrd(self.encoder_.shape, self.n_points, self.architecture, dropout=self.dropout)
+            self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._keras_loss())
         monitor = "val_loss" if x_val is not None else "loss"
         callbacks = [
             keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True),

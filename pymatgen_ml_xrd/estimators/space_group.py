@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
 from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
 from pymatgen_ml_xrd.preprocessing import preprocess_patterns
@@ -174,8 +175,9 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y).astype(int)
         index = np.searchsorted(self.classes_, y)
         t0 = time.time()
-        self.model_ = self._build(len(self.classes_))
-        self._compile(self.model_, epochs * math.ceil(len(rows) / self.batch_size))
+        with distribution_strategy().scope():
+            self.model_ = self._build(len(self.classes_))
+            self._compile(self.model_, epochs * math.ceil(len(rows) / self.batch_size))
         self.model_.fit(rows, index, batch_size=self.batch_size, epochs=epochs, verbose=int(self.verbose))
         self.temperature_ = 1.0
         self.metadata_ = self._metadata(patterns_seen=epochs * len(rows), wall=time.time() - t0, source="given patterns")
@@ -207,9 +209,11 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             training = previous.metadata_["training"]
             seen, wall, cpu = training["patterns_seen"], training["wall_seconds"], training["cpu_seconds"]
             history = training.get("history", [])
+            _stretch_schedule(self.model_, n_patterns // self.batch_size)
         else:
-            self.model_ = self._build(len(classes))
-            self._compile(self.model_, n_patterns // self.batch_size)
+            with distribution_strategy().scope():
+                self.model_ = self._build(len(classes))
+                self._compile(self.model_, n_patterns // self.batch_size)
         self.classes_ = classes
         self.temperature_ = 1.0
         val = None
@@ -372,6 +376,20 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         est.temperature_ = float(meta.get("temperature", 1.0))
         est.metadata_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "classes", "params")}
         return est
+
+
+def _stretch_schedule(model, total_steps: int) -> None:
+    """Make a resumed optimizer's cosine decay end at ``total_steps`` (the new planned total).
+
+    The checkpoint's schedule ends where the previous run planned to stop; without this, a run
+    resumed towards a larger ``n_patterns`` would go on at the final, smallest learning rate.
+    The optimizer's step count and moments are kept.
+    """
+    import keras
+
+    schedule = getattr(model.optimizer, "_learning_rate", None)
+    if isinstance(schedule, keras.optimizers.schedules.CosineDecay):
+        schedule.decay_steps = max(int(total_steps), 1)
 
 
 def _pretrained_path(name: str) -> Path:
