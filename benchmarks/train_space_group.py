@@ -5,7 +5,8 @@
 
 Progress is checked on real structures the generator statistics never saw (the held-out half of
 mpts52_val); the softmax temperature is calibrated on the held-out half of mp20_biternary_val.
-``--publish`` writes the result to pymatgen_ml_xrd/pretrained/space_group_default.{keras,json}.
+``--real-fraction 0.25`` simulates a quarter of every batch from the real structures of the
+statistics half (the held-out half stays unseen). ``--publish`` writes the result to pymatgen_ml_xrd/pretrained/space_group_default.{keras,json}.
 A run that stops (time limit, Ctrl-C) resumes from its checkpoint.
 """
 
@@ -21,6 +22,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
 
 
+def statistics_half_with_groups(data: Path):
+    """The real structures the generator statistics were built from (never the held-out half),
+    with space groups from spglib (symprec 0.1, as for the held-out structures)."""
+    import numpy as np
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    from pymatgen_ml_xrd.generation.build_default import load_statistics_structures
+
+    structures = load_statistics_structures(data)
+    groups = np.array([SpacegroupAnalyzer(s, symprec=0.1).get_space_group_number() for s in structures])
+    print(f"real crystals for mixing: {len(structures)} (statistics half)")
+    return structures, groups
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -30,6 +45,8 @@ def main() -> None:
     ap.add_argument("--checkpoint-every", type=int, default=102_400)
     ap.add_argument("--n-workers", type=int, default=1)
     ap.add_argument("--n-validation", type=int, default=300)
+    ap.add_argument("--real-fraction", type=float, default=0.0,
+                    help="share of each batch simulated from the real structures of the statistics half")
     ap.add_argument("--publish", action="store_true", help="write the shipped default weights")
     args = ap.parse_args()
 
@@ -37,9 +54,10 @@ def main() -> None:
     from pymatgen_ml_xrd.generation.build_default import held_out_structures
 
     val = held_out_structures(args.data, "mpts52_val", args.n_validation)
-    clf = SpaceGroupClassifier(pretrained=None, n_workers=args.n_workers)
+    real = statistics_half_with_groups(args.data) if args.real_fraction > 0 else None
+    clf = SpaceGroupClassifier(pretrained=None, n_workers=args.n_workers, real_fraction=args.real_fraction)
     clf.fit(n_patterns=args.n_patterns, validation_data=val, checkpoint_dir=str(args.checkpoint_dir),
-            checkpoint_every=args.checkpoint_every, time_limit=args.minutes * 60)
+            checkpoint_every=args.checkpoint_every, time_limit=args.minutes * 60, real_data=real)
     print("validation (held-out mpts52_val):", clf.metadata_["training"]["history"][-1])
     calib = held_out_structures(args.data, "mp20_biternary_val", args.n_validation, seed=1)
     print("calibration (held-out mp20_biternary_val):", clf.calibrate(*calib))

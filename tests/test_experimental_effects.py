@@ -91,3 +91,26 @@ def test_paper_preset_and_bad_ranges():
         ExperimentalEffects(impurity_fraction=(0.0, 2.0))
     with pytest.raises(InvalidParameterError, match=r"shape \(n, 8501\)"):
         ExperimentalEffects().apply(X, np.ones((2, 10)), np.random.default_rng(0))
+
+
+def test_stream_with_effects_and_pseudo_voigt():
+    from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+
+    base = dict(batch_size=8, two_theta=(10.0, 70.0, 0.05), space_groups=(2, 14, 62, 194, 225))
+    pure_cfg = BatchConfig(**base, preprocessing="none")
+    fx_cfg = BatchConfig(**base, preprocessing="none", profile="pseudo-voigt", kalpha2=True,
+                         effects=ExperimentalEffects.paper().to_dict())  # fmt: skip
+    with LocalStream(pure_cfg, seed=4, n_workers=0) as s:
+        pure, y_pure = next(s)
+    with LocalStream(fx_cfg, seed=4, n_workers=0) as s:
+        noisy, y_noisy = next(s)
+        noisy2, _ = next(s)
+    np.testing.assert_array_equal(y_pure, y_noisy)  # the same crystals, labels unchanged
+    assert noisy.shape == pure.shape and np.isfinite(noisy).all() and noisy.min() >= 0
+    # the pure patterns are zero far from peaks; with noise and background they are not
+    assert (pure < 1e-6).mean() > 0.2 and (noisy < 1e-6).mean() < (pure < 1e-6).mean() / 2
+    assert not np.allclose(noisy, noisy2)
+    with pytest.raises(InvalidParameterError, match="additive_noise"):
+        BatchConfig(**base, effects={"additive_noise": (1.0, 0.0)})
+    with pytest.raises(ValueError, match="profile"):
+        BatchConfig(**base, profile="lorentzian")

@@ -47,6 +47,37 @@ def test_stream_needs_classes():
         LocalStream(BatchConfig(), seed=0)
 
 
+def test_stream_mixes_real_crystals(tmp_path):
+    import pickle
+
+    from pymatgen.core import Lattice, Structure
+
+    from pymatgen_ml_xrd.streams.real_pool import load_real_pool, write_real_pool
+
+    nacl = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    rutile = Structure.from_spacegroup(136, Lattice.tetragonal(4.59, 2.96), ["Ti", "O"], [[0, 0, 0], [0.3, 0.3, 0]])
+    pool = write_real_pool([nacl, rutile], [225, 136], tmp_path / "pool.pkl")
+    arrays, groups = load_real_pool(pool, GROUPS)  # rutile's 136 is not a class: left out
+    assert len(arrays) == 1 and list(groups) == [225]
+    config = BatchConfig(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS, real_pool=str(pool),
+                         real_fraction=0.25)
+    with LocalStream(config, seed=1, n_workers=0) as stream:
+        x, y = next(stream)
+    # the last quarter is NaCl: label 225 and the strongest peak at NaCl's (200) reflection
+    assert (y[12:] == GROUPS.index(225)).all()
+    grid = np.arange(10.0, 70.0 + 1e-9, 0.1)
+    strongest = XRDCalculator("CuKa1").get_pattern(nacl, two_theta_range=(10, 70))
+    top = strongest.x[np.argmax(strongest.y)]
+    assert all(abs(grid[row.argmax()] - top) < 0.15 for row in x[12:])
+    with pytest.raises(ValueError, match="needs a real_pool"):
+        BatchConfig(space_groups=GROUPS, real_fraction=0.5)
+    (tmp_path / "other.pkl").write_bytes(pickle.dumps({"format": "other"}))
+    with pytest.raises(InvalidParameterError, match="not a real-crystal pool"):
+        load_real_pool(tmp_path / "other.pkl", GROUPS)
+    with pytest.raises(InvalidParameterError, match="go together"):
+        SpaceGroupClassifier(pretrained=None, real_fraction=0.25).fit(n_patterns=16)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=0,

@@ -72,6 +72,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         patterns_per_crystal: patterns per synthetic crystal (different crystallite sizes).
         space_groups: classes (default: every group the generator statistics cover).
         statistics: path of GeneratorStatistics (default: shipped).
+        real_fraction: share of every stream batch simulated from real crystals passed to
+            ``fit(real_data=...)`` (0: synthetic crystals only, as paper 001).
         seed: random seed of the stream and the initial weights.
         verbose: progress bar during fit.
     """
@@ -82,7 +84,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                  weight_decay: float = 1e-4, precision: str = "float32", backend: str = "local",
                  ray_address: str | None = None, n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
                  patterns_per_crystal: int = 2, space_groups: tuple[int, ...] | None = None,
-                 statistics: str | None = None, seed: int = 0, verbose: bool = True) -> None:
+                 statistics: str | None = None, real_fraction: float = 0.0, seed: int = 0,
+                 verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.architecture = architecture
         self.two_theta = two_theta
@@ -99,6 +102,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         self.patterns_per_crystal = patterns_per_crystal
         self.space_groups = space_groups
         self.statistics = statistics
+        self.real_fraction = real_fraction
         self.seed = seed
         self.verbose = verbose
 
@@ -145,7 +149,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def fit(self, X=None, y=None, n_patterns: int = 200_000, validation_data=None, checkpoint_dir: str | None = None,
-            checkpoint_every: int = 25_600, time_limit: float | None = None, epochs: int = 10):
+            checkpoint_every: int = 25_600, time_limit: float | None = None, epochs: int = 10, real_data=None):
         """Train on the synthetic stream (X is None) or on given patterns with space-group labels y.
 
         Args:
@@ -156,13 +160,19 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                 ``checkpoint_every`` patterns and read back to resume.
             time_limit: stop (after saving a checkpoint) after this many seconds.
             epochs: passes over (X, y) when training on given patterns.
+            real_data: (structures, space-group numbers) of real crystals mixed into the stream
+                when ``real_fraction`` > 0 (those outside the classes are left out).
         """
         for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16"))):
             if getattr(self, name) not in allowed:
                 raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if X is not None:
             return self._fit_arrays(X, y, epochs, validation_data)
-        return self._fit_stream(n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit)
+        if not 0.0 <= self.real_fraction < 1.0:
+            raise InvalidParameterError(f"real_fraction must lie in [0, 1), got {self.real_fraction!r}")
+        if (self.real_fraction > 0) != (real_data is not None):
+            raise InvalidParameterError("real_fraction > 0 and fit(real_data=(structures, space_groups)) go together")
+        return self._fit_stream(n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data)
 
     def _fit_arrays(self, X, y, epochs, validation_data):
         if y is None:
@@ -185,7 +195,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             self.metadata_["validation"] = self.evaluate(*validation_data)
         return self
 
-    def _fit_stream(self, n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit):
+    def _fit_stream(self, n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data=None):
         from tqdm.auto import tqdm
 
         from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
@@ -194,10 +204,21 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         stats = GeneratorStatistics.load(self.statistics) if self.statistics else GeneratorStatistics.default()
         classes = self.space_groups or SyntheticStructureGenerator(stats, seed=0).space_groups
         classes = np.array(sorted(int(c) for c in classes))
+        source, pool_path = "synthetic stream", None
+        if real_data is not None:
+            import tempfile
+
+            from pymatgen_ml_xrd.streams.real_pool import write_real_pool
+
+            folder = Path(checkpoint_dir) if checkpoint_dir else Path(tempfile.mkdtemp(prefix="pmlxrd_pool_"))
+            pool_path = str(write_real_pool(real_data[0], real_data[1], folder / "real_pool.pkl"))
+            n_real = int(np.isin(np.asarray(real_data[1]), classes).sum())
+            source = f"synthetic stream + {self.real_fraction:.0%} of each batch from {n_real} real crystals"
         config = BatchConfig(batch_size=self.batch_size, patterns_per_crystal=self.patterns_per_crystal,
                              two_theta=tuple(self.two_theta), wavelength=self.wavelength,
                              crystallite_size=tuple(self.crystallite_size), preprocessing=self.preprocessing,
-                             space_groups=tuple(int(c) for c in classes))
+                             space_groups=tuple(int(c) for c in classes), real_pool=pool_path,
+                             real_fraction=float(self.real_fraction) if pool_path else 0.0)
         seen, wall, cpu, history = 0, 0.0, 0.0, []
         checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
         if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
@@ -239,7 +260,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                             bar.set_postfix(loss=f"{float(loss):.3f}", top1=f"{entry['top1']:.3f}",
                                             top5=f"{entry['top5']:.3f}")
                         history.append(entry)
-                        self.metadata_ = self._metadata(seen, wall + elapsed, "synthetic stream",
+                        self.metadata_ = self._metadata(seen, wall + elapsed, source,
                                                         cpu=cpu + time.process_time() - cpu_start, history=history,
                                                         stream=config.to_dict(), statistics=stats.provenance)
                         if checkpoint is not None:

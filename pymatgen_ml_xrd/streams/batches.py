@@ -27,6 +27,15 @@ class BatchConfig:
         crystallite_size: (min, max) [nm], drawn uniformly per pattern (paper 001: 20-100).
         preprocessing: "sqrt" (square root of the max-normalised pattern, paper 001) or "none".
         space_groups: the classes; labels are indices into this sorted tuple.
+        real_pool: path of a pool of real crystals (:func:`.real_pool.write_real_pool`).
+        real_fraction: share of each batch drawn from ``real_pool`` (the rest is synthetic).
+        profile: "gaussian" (Scherrer width, paper 001's pure patterns) or "pseudo-voigt" (paper
+            001 SI S4: Caglioti U and W and the Lorentzian share eta drawn per pattern from
+            ``caglioti_u``, ``caglioti_w``, ``eta``; V = 0; Scherrer width added in quadrature).
+        kalpha2: add the K-alpha2 line (needs a named K-alpha wavelength).
+        effects: keyword arguments of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.
+            ExperimentalEffects` applied to every pattern (None: pure patterns); impurity phases
+            are simulated from further random crystals.
     """
 
     batch_size: int = 128
@@ -36,22 +45,79 @@ class BatchConfig:
     crystallite_size: tuple[float, float] = (20.0, 100.0)
     preprocessing: str = "sqrt"
     space_groups: tuple[int, ...] = field(default_factory=tuple)
+    real_pool: str | None = None
+    real_fraction: float = 0.0
+    profile: str = "gaussian"
+    caglioti_u: tuple[float, float] = (0.0, 0.01)
+    caglioti_w: tuple[float, float] = (0.0, 0.01)
+    eta: tuple[float, float] = (0.0, 1.0)
+    kalpha2: bool = False
+    effects: dict | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.real_fraction <= 1.0:
+            raise ValueError(f"real_fraction must lie in [0, 1], got {self.real_fraction}")
+        if self.real_fraction > 0 and not self.real_pool:
+            raise ValueError("real_fraction > 0 needs a real_pool file")
+        if self.profile not in ("gaussian", "pseudo-voigt"):
+            raise ValueError(f"profile must be 'gaussian' or 'pseudo-voigt', got {self.profile!r}")
+        if self.effects is not None:
+            from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+
+            ExperimentalEffects(**self.effects)  # validates the ranges now, not in a worker
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calculator: XRDCalculator,
-               rng: np.random.Generator) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
-    """(X float32 [batch, n_points], y int32 indices into ``config.space_groups``)."""
-    n_crystals = -(-config.batch_size // config.patterns_per_crystal)
-    crystals = generator.generate_arrays(n_crystals)
+               rng: np.random.Generator, real_pool=None) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
+    """(X float32 [batch, n_points], y int32 indices into ``config.space_groups``).
+
+    ``real_pool``: (CrystalArrays list, space groups) from :func:`.real_pool.load_real_pool`;
+    ``round(real_fraction * batch_size)`` patterns of the batch come from it, drawn with
+    replacement, after the synthetic ones.
+    """
+    n_real = int(round(config.real_fraction * config.batch_size)) if real_pool is not None else 0
+    n_synthetic = config.batch_size - n_real
+    n_crystals = -(-n_synthetic // config.patterns_per_crystal)
+    crystals = generator.generate_arrays(n_crystals) if n_crystals else []
     arrays = [c.to_crystal_arrays() for c in crystals for _ in range(config.patterns_per_crystal)]
     labels = [c.space_group for c in crystals for _ in range(config.patterns_per_crystal)]
-    arrays, labels = arrays[: config.batch_size], labels[: config.batch_size]
-    sizes = rng.uniform(*config.crystallite_size, size=len(arrays))
-    start, stop, step = config.two_theta
-    x = calculator.get_diffractograms(arrays, two_theta_range=(start, stop), step=step, crystallite_size=sizes)
+    arrays, labels = arrays[:n_synthetic], labels[:n_synthetic]
+    if n_real:
+        picks = rng.integers(len(real_pool[0]), size=n_real)
+        arrays += [real_pool[0][i] for i in picks]
+        labels += [int(real_pool[1][i]) for i in picks]
+    x = _render(config, arrays, calculator, rng)
+    if config.effects is not None:
+        from pymatgen_ml_xrd.diffraction import two_theta_grid
+        from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+
+        effects = ExperimentalEffects(**config.effects)
+        impurities = None
+        if effects.impurity_fraction is not None:
+            impurities = _render(config, [c.to_crystal_arrays() for c in generator.generate_arrays(len(arrays))],
+                                 calculator, rng)  # fmt: skip
+        x = effects.apply(two_theta_grid(*config.two_theta), x, rng, impurities=impurities)
     index = {sg: i for i, sg in enumerate(config.space_groups)}
     y = np.array([index[sg] for sg in labels], dtype=np.int32)
     return preprocess_patterns(x, config.preprocessing), y
+
+
+def _render(config: BatchConfig, arrays: list, calculator: XRDCalculator, rng: np.random.Generator) -> NDArray:
+    """Dense patterns (n, n_points), maxima 1, with the profile settings of ``config``."""
+    sizes = rng.uniform(*config.crystallite_size, size=len(arrays))
+    start, stop, step = config.two_theta
+    if config.profile == "gaussian":
+        return calculator.get_diffractograms(arrays, two_theta_range=(start, stop), step=step, crystallite_size=sizes,
+                                             kalpha2=config.kalpha2)  # fmt: skip
+    u = rng.uniform(*config.caglioti_u, size=len(arrays))
+    w = rng.uniform(*config.caglioti_w, size=len(arrays))
+    eta = rng.uniform(*config.eta, size=len(arrays))
+    return np.stack([
+        calculator.get_diffractogram(a, two_theta_range=(start, stop), step=step, profile="pseudo-voigt",
+                                     crystallite_size=sizes[i], caglioti=(u[i], 0.0, w[i]), eta=eta[i],
+                                     kalpha2=config.kalpha2).y
+        for i, a in enumerate(arrays)
+    ]).astype(np.float32)  # fmt: skip

@@ -28,13 +28,18 @@ def _producer_state(config: BatchConfig, seed: np.random.SeedSequence, statistic
     stats = GeneratorStatistics.load(statistics_path) if statistics_path else GeneratorStatistics.default()
     gen_seed, batch_seed = seed.spawn(2)
     generator = SyntheticStructureGenerator(stats, space_groups=list(config.space_groups), seed=gen_seed)
-    return generator, XRDCalculator(config.wavelength), np.random.default_rng(batch_seed)
+    pool = None
+    if config.real_fraction > 0:
+        from pymatgen_ml_xrd.streams.real_pool import load_real_pool
+
+        pool = load_real_pool(config.real_pool, config.space_groups)
+    return generator, XRDCalculator(config.wavelength), np.random.default_rng(batch_seed), pool
 
 
 def _worker(config, seed, statistics_path, out_queue, stop_event) -> None:
-    generator, calculator, rng = _producer_state(config, seed, statistics_path)
+    state = _producer_state(config, seed, statistics_path)
     while not stop_event.is_set():
-        batch = make_batch(config, generator, calculator, rng)
+        batch = make_batch(config, *state)
         while not stop_event.is_set():
             try:
                 out_queue.put(batch, timeout=_POLL_S)
