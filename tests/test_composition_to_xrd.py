@@ -123,6 +123,22 @@ def test_fit_structures_and_predict(tiny, real_structures):
     assert report["n"] == 4 and 0 <= report["peak_recall"] <= 1
 
 
+def test_calibrated_exponent_is_applied_and_saved(tiny, real_structures, tmp_path):
+    est = clone(tiny)
+    est.model_, est.metadata_ = tiny.model_, {"training": {}}
+    structures = real_structures[40:52]
+    y = est.simulate_targets(structures)
+    raw = est.predict_array(["NaCl"])
+    result = est.calibrate([s.composition for s in structures], y, exponents=[0.5, 1.0])
+    assert result["exponent"] in (0.5, 1.0) and result["f1_after"] == max(result["f1"])
+    assert result["f1_after"] >= result["f1_before"]
+    np.testing.assert_allclose(est.predict_array(["NaCl"]), raw ** result["exponent"], rtol=1e-5)
+    back = CompositionToXRD.load(est.save(tmp_path / "cal"))
+    assert back.exponent_ == result["exponent"] and back.metadata_["calibration"]["n"] == len(structures)
+    with pytest.raises(InvalidParameterError, match="positive"):
+        est.calibrate(["NaCl"], y[:1], exponents=[0.0])
+
+
 def test_sklearn_conventions(tiny):
     c = clone(tiny)
     assert c.get_params() == tiny.get_params() and not hasattr(c, "model_")

@@ -32,9 +32,8 @@ def write_model_files(model, path: str | Path, metadata: dict, include_optimizer
     if not include_optimizer:
         import keras
 
-        copy = keras.models.clone_model(model)
-        copy.set_weights(model.get_weights())
-        model = copy
+        # an uncompiled view on the same layers (keras.models.clone_model keeps the optimizer)
+        model = keras.Model(inputs=model.inputs, outputs=model.outputs, name=model.name)
     model.save(tmp)
     os.replace(tmp, base.with_suffix(".keras"))
     tmp_json = base.with_name(base.name + ".tmp.json")
