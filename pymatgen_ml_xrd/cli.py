@@ -10,6 +10,10 @@
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
 
+    pmlxrd train space-group --out PATH [--n-patterns N] [--minutes M] [--checkpoint-dir DIR]
+                   [--architecture compact] [--workers 1] [--backend local|ray] [--ray-address A]
+    pmlxrd train composition-to-xrd FILE [FILE ...] --out PATH [--epochs 60]
+
 PATTERN: a measured file (.xy, .xye, .csv, .txt, .xrdml, powder .cif) or a structure file
 (simulated first). FORMULA: a chemical formula (SrTiO3, Li0.5CoO2, ...).
 """
@@ -166,6 +170,52 @@ def _predict_xrd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_structures(paths: list[Path]):
+    """Structures from structure files, or from CSV files with a ``cif`` column (one per row)."""
+    import pandas as pd
+    from pymatgen.core import Structure
+
+    structures = []
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                if path.suffix.lower() == ".csv" or path.name.lower().endswith(".csv.gz"):
+                    frame = pd.read_csv(path)
+                    if "cif" not in frame:
+                        raise SystemExit(f"pmlxrd: {path} has no 'cif' column")
+                    structures += [Structure.from_str(c, fmt="cif") for c in frame["cif"]]
+                else:
+                    structures.append(Structure.from_file(path))
+            except SystemExit:
+                raise
+            except Exception as err:  # noqa: BLE001 - pymatgen raises many types for unreadable files
+                raise SystemExit(f"pmlxrd: cannot read structures from {path}: {err}") from None
+    return structures
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.model == "space-group":
+        from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
+
+        est = SpaceGroupClassifier(pretrained=None, architecture=args.architecture, n_workers=args.workers,
+                                   backend=args.backend, ray_address=args.ray_address)  # fmt: skip
+        est.fit(n_patterns=args.n_patterns, checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+                time_limit=None if args.minutes is None else 60 * args.minutes)  # fmt: skip
+        seen = est.metadata_["training"]["patterns_seen"]
+    else:
+        from pymatgen_ml_xrd.estimators import CompositionToXRD
+
+        if not args.structures:
+            raise SystemExit("pmlxrd: train composition-to-xrd needs structure files (CIF, ... or CSV with a cif column)")
+        est = CompositionToXRD(pretrained=None, epochs=args.epochs, verbose=True)
+        est.fit_structures(_read_structures(args.structures))
+        seen = est.metadata_["training"]["n_train"]
+    path = est.save(args.out)
+    print(f"trained on {seen} {'patterns' if args.model == 'space-group' else 'formulas'}; wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
     pxr.add_argument("--xy", type=Path, metavar="DIR", help="also write each pattern as DIR/FORMULA.xy")
     pxr.add_argument("--json", action="store_true", help="machine-readable output")
     pxr.set_defaults(func=_predict_xrd)
+    trn = sub.add_parser("train", help="train a model with the package's fit() and save it")
+    trn.add_argument("model", choices=["space-group", "composition-to-xrd"])
+    trn.add_argument("structures", nargs="*", type=Path,
+                     help="composition-to-xrd: structure files or CSV files with a 'cif' column")
+    trn.add_argument("--out", type=Path, required=True, help="model path (PATH.keras + PATH.json)")
+    trn.add_argument("--n-patterns", type=int, default=200_000, help="space-group: synthetic patterns in total")
+    trn.add_argument("--minutes", type=float, help="space-group: stop (with a checkpoint) after this long")
+    trn.add_argument("--checkpoint-dir", type=Path, help="space-group: checkpoints, resumed when present")
+    trn.add_argument("--architecture", default="compact", help="space-group: compact, resnet10/50/101, parkcnn_*")
+    trn.add_argument("--workers", type=int, default=1, help="space-group: stream workers (processes or actors)")
+    trn.add_argument("--backend", choices=["local", "ray"], default="local")
+    trn.add_argument("--ray-address", help="space-group with --backend ray: a cluster address (default: local Ray)")
+    trn.add_argument("--epochs", type=int, default=60, help="composition-to-xrd: most epochs (early stopping)")
+    trn.set_defaults(func=_train)
     return parser
 
 

@@ -58,3 +58,19 @@ def test_demo_runs_and_matches_pymatgen(tmp_path, capsys):
     summary = json.loads((tmp_path / "demo.json").read_text())
     assert all(row["same_as_pymatgen"] for row in summary["rows"])
     assert "speed-up" in capsys.readouterr().out
+
+
+def test_cli_train_both_models(tmp_path, capsys):
+    from pymatgen_ml_xrd import CompositionToXRD, SpaceGroupClassifier
+
+    cifs = [str(p) for p in example_cif_paths()]
+    out = tmp_path / "c2x"
+    assert cli.main(["train", "composition-to-xrd", *cifs, "--out", str(out), "--epochs", "1"]) == 0
+    assert "trained on 5 formulas" in capsys.readouterr().out
+    assert CompositionToXRD.load(out).predict_array(["ZnO"]).shape == (1, 1024)
+    out = tmp_path / "sg"
+    assert cli.main(["train", "space-group", "--out", str(out), "--n-patterns", "256", "--workers", "0"]) == 0
+    assert "trained on 256 patterns" in capsys.readouterr().out
+    assert SpaceGroupClassifier.load(out).metadata_["training"]["patterns_seen"] == 256
+    with pytest.raises(SystemExit, match="needs structure files"):
+        cli.main(["train", "composition-to-xrd", "--out", str(tmp_path / "x")])
