@@ -1,0 +1,86 @@
+"""Plugin hooks: registration, entry points, and isolation of broken plugins."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import types
+
+import pytest
+from pymatgen.core import Lattice, Structure
+from pymatgen.io.cif import CifWriter
+
+from pymatgen_ml_xrd import hooks
+from pymatgen_ml_xrd.hooks import PluginWarning, collect_structure_types, hookimpl, plugin_manager, register
+from pymatgen_ml_xrd.structure_types import StructureType, StructureTypeError, validate_structure_type
+
+NACL = str(CifWriter(Structure.from_spacegroup(225, Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])))
+ROCKSALT = {"name": "NaCl", "space_group": 225, "anonymized_formula": "AB", "wyckoff_sequence": "ba",
+            "aflow_label": "AB_cF8_225_a_b", "prototypes": [NACL]}  # fmt: skip
+
+
+def _plugin(records):
+    mod = types.SimpleNamespace()
+
+    @hookimpl
+    def pmlxrd_structure_types():
+        if isinstance(records, Exception):
+            raise records
+        return records
+
+    mod.pmlxrd_structure_types = pmlxrd_structure_types
+    return mod
+
+
+def test_records_are_validated_and_stamped():
+    rec = validate_structure_type(ROCKSALT, source="core")
+    assert isinstance(rec, StructureType) and rec.source == "core" and rec.prototypes == (NACL,)
+    for bad, message in [
+        ({**ROCKSALT, "space_group": 231}, "1-230"),
+        ({**ROCKSALT, "name": ""}, "non-empty name"),
+        ({**ROCKSALT, "prototypes": ["not a cif"]}, "CIF texts"),
+        ({**ROCKSALT, "colour": "red"}, "unknown fields"),
+        ("NaCl", "StructureType or a dict"),
+    ]:
+        with pytest.raises(StructureTypeError, match=message):
+            validate_structure_type(bad, source="x")
+
+
+def test_broken_plugins_are_skipped_by_name():
+    pm = plugin_manager(load_entry_points=False)
+    register(pm, _plugin([ROCKSALT]), "good")
+    register(pm, _plugin(RuntimeError("boom")), "raises")
+    register(pm, _plugin([{**ROCKSALT, "name": "CsCl", "space_group": 0}]), "malformed")
+    register(pm, _plugin([dict(ROCKSALT)]), "duplicate")
+    with pytest.warns(PluginWarning) as caught:
+        found = collect_structure_types(pm)
+    assert [t.name for t in found] == ["NaCl"] and found[0].source == "good"
+    text = " ".join(str(w.message) for w in caught)
+    assert "'raises'" in text and "boom" in text and "'malformed'" in text and "already registered by 'good'" in text
+
+
+def test_plugin_not_fitting_the_specs_is_skipped():
+    bad = types.SimpleNamespace()
+
+    @hookimpl
+    def pmlxrd_structure_types(unexpected_argument):
+        return []
+
+    bad.pmlxrd_structure_types = pmlxrd_structure_types
+    pm = plugin_manager(load_entry_points=False)
+    with pytest.warns(PluginWarning, match="'bad' does not fit"):
+        assert not register(pm, bad, "bad")
+
+
+def test_entry_points_load_and_import_failures_warn(monkeypatch):
+    good_module = types.ModuleType("pmlxrd_test_plugin")
+    good_module.pmlxrd_structure_types = _plugin([ROCKSALT]).pmlxrd_structure_types
+    monkeypatch.setitem(__import__("sys").modules, "pmlxrd_test_plugin", good_module)
+    eps = importlib.metadata.EntryPoints([
+        importlib.metadata.EntryPoint("good", "pmlxrd_test_plugin", hooks.GROUP),
+        importlib.metadata.EntryPoint("missing", "no_such_module_for_pmlxrd", hooks.GROUP),
+    ])  # fmt: skip
+    monkeypatch.setattr(hooks.importlib.metadata, "entry_points",
+                        lambda group=None: eps.select(group=group))  # fmt: skip
+    with pytest.warns(PluginWarning, match="'missing'.*failed to import"):
+        pm = plugin_manager()
+    assert [t.name for t in collect_structure_types(pm)] == ["NaCl"]
