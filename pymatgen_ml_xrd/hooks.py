@@ -27,7 +27,7 @@ import pluggy
 
 from pymatgen_ml_xrd.structure_types import StructureType, StructureTypeError, validate_structure_type
 
-__all__ = ["GROUP", "hookimpl", "hookspec", "PluginWarning", "plugin_manager", "collect_structure_types"]
+__all__ = ["GROUP", "hookimpl", "hookspec", "PluginWarning", "plugin_manager", "register", "collect_structure_types"]
 
 GROUP = "pymatgen_ml_xrd"
 hookspec = pluggy.HookspecMarker(GROUP)

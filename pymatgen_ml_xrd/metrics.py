@@ -226,11 +226,19 @@ def pattern_scores(two_theta: ArrayLike, true: ArrayLike, predicted: ArrayLike, 
     """
     t, p = _pair(np.atleast_2d(true), np.atleast_2d(predicted), nonnegative=True)
     out = {k: np.atleast_1d(v) for k, v in pattern_distances(t, p, dtw_window=dtw_window).items()}
+    return {**out, **peak_scores(two_theta, t, p, tolerance)}
+
+
+def peak_scores(two_theta: ArrayLike, true: ArrayLike, predicted: ArrayLike, tolerance: float = 2.0) -> dict[str, NDArray]:
+    """Per-pattern ``peak_recall``, ``peak_precision``, ``peak_f1`` (:func:`peak_match`) of rows
+    (n, n_points), without the distances (cheap enough to scan many settings)."""
+    t, p = _pair(np.atleast_2d(true), np.atleast_2d(predicted), nonnegative=True)
     matches = [peak_match(two_theta, a, b, tolerance=tolerance) for a, b in zip(t, p)]
-    out["peak_recall"] = np.array([m.recall for m in matches])
-    out["peak_precision"] = np.array([m.precision for m in matches])
-    out["peak_f1"] = np.array([m.f1 for m in matches])
-    return out
+    return {
+        "peak_recall": np.array([m.recall for m in matches]),
+        "peak_precision": np.array([m.precision for m in matches]),
+        "peak_f1": np.array([m.f1 for m in matches]),
+    }
 
 
 def evaluate_patterns(two_theta: ArrayLike, true: ArrayLike, predicted: ArrayLike, dtw_window: int | None = None,

@@ -78,6 +78,13 @@ def test_smoothed_patterns_peak_where_the_calculator_says(real_structures):
         assert np.abs(strong - x[row.argmax()]).min() < 0.15
 
 
+def test_immutable_structures_are_simulated(real_structures):
+    from pymatgen.core import IStructure
+
+    frozen = IStructure.from_sites(real_structures[0])
+    np.testing.assert_allclose(smoothed_patterns([frozen]), smoothed_patterns(real_structures[:1]))
+
+
 def test_full_range_grid_of_the_paper(real_structures):
     y = smoothed_patterns(real_structures[:2], (0.0, 180.0), 1024, 0.5)
     assert y.shape == (2, 1024) and np.isfinite(y).all()
@@ -121,6 +128,11 @@ def test_fit_structures_and_predict(tiny, real_structures):
     assert -1.0 <= tiny.score([s.composition for s in real_structures[:4]], y) <= 1.0
     report = tiny.evaluate([s.composition for s in real_structures[:4]], y)
     assert report["n"] == 4 and 0 <= report["peak_recall"] <= 1
+    # a Structure stands for its composition
+    np.testing.assert_allclose(tiny.predict_array(real_structures[0]),
+                               tiny.predict_array(real_structures[0].composition))  # fmt: skip
+    with pytest.raises(InvalidParameterError, match="energies has 1 values for 2 structures"):
+        tiny.fit_structures(real_structures[:2], energies=[0.0])
 
 
 def test_calibrated_exponent_is_applied_and_saved(tiny, real_structures, tmp_path):

@@ -76,6 +76,8 @@ def test_stream_mixes_real_crystals(tmp_path):
         load_real_pool(tmp_path / "other.pkl", GROUPS)
     with pytest.raises(InvalidParameterError, match="go together"):
         SpaceGroupClassifier(pretrained=None, real_fraction=0.25).fit(n_patterns=16)
+    with pytest.raises(InvalidParameterError, match="pass them as patterns in X"):
+        SpaceGroupClassifier(pretrained=None).fit(np.ones((1, 601)), [225], real_data=([nacl], [225]))
 
 
 @pytest.fixture(scope="module")

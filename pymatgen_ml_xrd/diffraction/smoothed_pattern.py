@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from pymatgen.core import Structure
+from pymatgen.core import IStructure
 
 from pymatgen_ml_xrd.diffraction.calculator import XRDCalculator
 from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError
@@ -78,7 +78,7 @@ def smoothed_patterns(structures, two_theta_range: tuple[float, float] = (5.0, 9
     margin = 3.0 * fwhm
     search = (max(0.0, x[0] - margin), min(180.0, x[-1] + margin))
     for i, s in enumerate(structures):
-        if not isinstance(s, Structure):
+        if not isinstance(s, IStructure):
             raise InvalidStructureError(f"structure {i} is a {type(s).__name__}, not a pymatgen Structure")
         try:
             peaks = calc.get_pattern(s, scaled=False, two_theta_range=search)

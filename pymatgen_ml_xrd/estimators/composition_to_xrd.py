@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from pymatgen_ml_xrd.composition_encoding import CompositionEncoder
 from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
 from pymatgen_ml_xrd.diffraction.smoothed_pattern import smoothed_patterns, uniform_grid
+from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
@@ -34,7 +35,7 @@ __all__ = ["CompositionToXRD", "lowest_energy_per_composition"]
 
 FORMAT = "pymatgen_ml_xrd.CompositionToXRD"
 FORMAT_VERSION = 1
-WAVELENGTH = 1.54184  # Cu K-alpha (weighted K-alpha1/K-alpha2), pymatgen's default [angstrom]
+WAVELENGTH = resolve_wavelength("CuKa")[0]  # weighted Cu K-alpha1/K-alpha2, pymatgen's default [angstrom]
 LOSSES = ("pearson", "pearson_smooth", "cosine", "mse", "msle")
 
 
@@ -146,10 +147,12 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ inputs
     def _encode(self, X) -> NDArray[np.float32]:
-        items = [X] if isinstance(X, str) or not hasattr(X, "__iter__") or _is_composition(X) else list(X)
+        single = isinstance(X, (str, IStructure)) or not hasattr(X, "__iter__") or _is_composition(X)
+        items = [X] if single else list(X)
         if not items:
             raise InvalidParameterError("no compositions given")
-        return self.encoder_.encode(items)
+        # a Structure stands for its composition
+        return self.encoder_.encode([x.composition if isinstance(x, IStructure) else x for x in items])
 
     def _targets(self, y, n: int) -> NDArray[np.float32]:
         if isinstance(y, (Structure, IStructure)) or (isinstance(y, list) and any(isinstance(v, IStructure) for v in y)):
@@ -227,6 +230,8 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         ``validation_data`` may be structures too (or (compositions, patterns)).
         """
         structures = list(structures)
+        if energies is not None and len(energies) != len(structures):
+            raise InvalidParameterError(f"energies has {len(energies)} values for {len(structures)} structures")
         keep = lowest_energy_per_composition(structures, energies)
         chosen = [structures[i] for i in keep]
         y = self.simulate_targets(chosen)
@@ -265,7 +270,7 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         the 10% peak threshold. Use validation compositions, never the test set. Returns and
         records {"exponent", "f1_before", "f1_after", "n"}.
         """
-        from pymatgen_ml_xrd.metrics import pattern_scores
+        from pymatgen_ml_xrd.metrics import peak_scores
 
         self._ensure_model()
         candidates = np.round(np.arange(0.5, 1.001, 0.05), 2) if exponents is None else np.asarray(exponents, float)
@@ -274,10 +279,10 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         self.exponent_ = 1.0
         raw = self.predict_array(X)
         true = self._targets(y, len(raw))
-        f1 = [float(pattern_scores(self.grid_, true, raw**e)["peak_f1"].mean()) for e in candidates]
+        f1 = [float(peak_scores(self.grid_, true, raw**e)["peak_f1"].mean()) for e in candidates]
         best = int(np.argmax(f1))
         self.exponent_ = float(candidates[best])
-        before = float(pattern_scores(self.grid_, true, raw)["peak_f1"].mean())
+        before = float(peak_scores(self.grid_, true, raw)["peak_f1"].mean())
         result = {"exponent": self.exponent_, "f1_before": before, "f1_after": f1[best], "n": len(raw),
                   "candidates": [float(c) for c in candidates], "f1": f1}  # fmt: skip
         self.metadata_["calibration"] = result
@@ -292,16 +297,16 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
         """Mean Pearson correlation between predicted and true patterns (1 is perfect)."""
         from pymatgen_ml_xrd.metrics import pearson_distance
 
-        self._ensure_model()
-        d = pearson_distance(self.predict_array(X), self._targets(y, len(self._encode(X))))
+        pred = self.predict_array(X)
+        d = pearson_distance(pred, self._targets(y, len(pred)))
         return float(np.average(1.0 - np.atleast_1d(d), weights=sample_weight))
 
     def evaluate(self, X, y, dtw_window: int | None = 24) -> dict:
         """Mean distances (paper 004 eqs. 1-5, DTW) and peak match of predictions against ``y``."""
         from pymatgen_ml_xrd.metrics import evaluate_patterns
 
-        self._ensure_model()
-        return evaluate_patterns(self.grid_, self._targets(y, len(self._encode(X))), self.predict_array(X), dtw_window)
+        pred = self.predict_array(X)
+        return evaluate_patterns(self.grid_, self._targets(y, len(pred)), pred, dtw_window)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path, include_optimizer: bool = False) -> Path:

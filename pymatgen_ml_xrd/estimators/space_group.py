@@ -167,6 +167,9 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             if getattr(self, name) not in allowed:
                 raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if X is not None:
+            if real_data is not None:
+                raise InvalidParameterError("real_data mixes real crystals into the synthetic stream; with fit(X, y) "
+                                            "pass them as patterns in X")  # fmt: skip
             return self._fit_arrays(X, y, epochs, validation_data)
         if not 0.0 <= self.real_fraction < 1.0:
             raise InvalidParameterError(f"real_fraction must lie in [0, 1), got {self.real_fraction!r}")
