@@ -6,8 +6,18 @@
 Progress is checked on real structures the generator statistics never saw (the held-out half of
 mpts52_val); the softmax temperature is calibrated on the held-out half of mp20_biternary_val.
 ``--real-fraction 0.25`` simulates a quarter of every batch from the real structures of the
-statistics half (the held-out half stays unseen). ``--publish`` writes the result to pymatgen_ml_xrd/pretrained/space_group_default.{keras,json}.
-A run that stops (time limit, Ctrl-C) resumes from its checkpoint.
+statistics half (the held-out half stays unseen). ``--publish`` writes the result to
+pymatgen_ml_xrd/pretrained/space_group_default.{keras,json}. A run that stops (time limit,
+Ctrl-C) resumes from its checkpoint.
+
+``--experimental`` trains the model for measured patterns (``pretrained="experimental"``):
+the stream adds every experimental effect of ``ExperimentalEffects.measured()``, pseudo-Voigt
+peaks and K-alpha2 on half of the patterns, and removes the background with SNIP before the
+model, as predict() does for measured input; the weights start from ``--init-from`` (default:
+the pure model's checkpoint) and validation patterns carry seeded effects too:
+
+    python benchmarks/train_space_group.py --experimental --minutes 65 --n-patterns 700000 \
+        --real-fraction 0.25 --learning-rate 3e-4 --publish
 """
 
 from __future__ import annotations
@@ -41,30 +51,66 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--n-patterns", type=int, default=1_500_000, help="planned total (sets the LR schedule)")
-    ap.add_argument("--checkpoint-dir", type=Path, default=REPO / "benchmarks" / "checkpoints" / "space_group")
+    ap.add_argument("--checkpoint-dir", type=Path, default=None,
+                    help="default: benchmarks/checkpoints/space_group[_experimental]")
     ap.add_argument("--checkpoint-every", type=int, default=102_400)
     ap.add_argument("--n-workers", type=int, default=1)
     ap.add_argument("--n-validation", type=int, default=300)
     ap.add_argument("--real-fraction", type=float, default=0.0,
                     help="share of each batch simulated from the real structures of the statistics half")
-    ap.add_argument("--publish", action="store_true", help="write the shipped default weights")
+    ap.add_argument("--learning-rate", type=float, default=1e-3)
+    ap.add_argument("--experimental", action="store_true", help="train the model for measured patterns")
+    ap.add_argument("--init-from", default=str(REPO / "benchmarks" / "checkpoints" / "space_group" / "checkpoint"),
+                    help="with --experimental: the classifier whose weights start the training")
+    ap.add_argument("--publish", action="store_true", help="write the shipped weights")
     args = ap.parse_args()
+    name = "space_group_experimental" if args.experimental else "space_group"
+    checkpoint_dir = args.checkpoint_dir or REPO / "benchmarks" / "checkpoints" / name
 
     from pymatgen_ml_xrd import SpaceGroupClassifier
+    from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
     from pymatgen_ml_xrd.generation.build_default import held_out_structures
 
     val = held_out_structures(args.data, "mpts52_val", args.n_validation)
-    real = statistics_half_with_groups(args.data) if args.real_fraction > 0 else None
-    clf = SpaceGroupClassifier(pretrained=None, n_workers=args.n_workers, real_fraction=args.real_fraction)
-    clf.fit(n_patterns=args.n_patterns, validation_data=val, checkpoint_dir=str(args.checkpoint_dir),
-            checkpoint_every=args.checkpoint_every, time_limit=args.minutes * 60, real_data=real)
-    print("validation (held-out mpts52_val):", clf.metadata_["training"]["history"][-1])
     calib = held_out_structures(args.data, "mp20_biternary_val", args.n_validation, seed=1)
+    real = statistics_half_with_groups(args.data) if args.real_fraction > 0 else None
+    options = {}
+    if args.experimental:
+        effects = ExperimentalEffects.measured()
+        options = dict(profile="pseudo-voigt", kalpha2=0.5, effects=effects.to_dict(), background="snip")
+        val = (with_effects(val[0], effects, seed=0), val[1])
+        calib = (with_effects(calib[0], effects, seed=1), calib[1])
+    clf = SpaceGroupClassifier(pretrained=None, n_workers=args.n_workers, real_fraction=args.real_fraction,
+                               learning_rate=args.learning_rate, **options)
+    clf.fit(n_patterns=args.n_patterns, validation_data=val, checkpoint_dir=str(checkpoint_dir),
+            checkpoint_every=args.checkpoint_every, time_limit=args.minutes * 60, real_data=real,
+            init_from=args.init_from if args.experimental else None)
+    print("validation (held-out mpts52_val):", clf.metadata_["training"]["history"][-1])
     print("calibration (held-out mp20_biternary_val):", clf.calibrate(*calib))
-    clf.save(args.checkpoint_dir / "checkpoint")
+    clf.save(checkpoint_dir / "checkpoint")
     if args.publish:
-        path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / "space_group_default", include_optimizer=False)
+        target = "space_group_experimental" if args.experimental else "space_group_default"
+        path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / target, include_optimizer=False)
         print(f"published {path}")
+
+
+def with_effects(structures, effects, seed: int):
+    """Measured-looking Diffractograms of ``structures`` (5-90 deg, Cu K-alpha1, pseudo-Voigt with
+    drawn widths, K-alpha2 on every other pattern, the next structure as impurity), seeded."""
+    import numpy as np
+
+    from pymatgen_ml_xrd import XRDCalculator
+
+    rng = np.random.default_rng(seed)
+    calc = XRDCalculator("CuKa1")
+    out = []
+    for i, s in enumerate(structures):
+        out.append(calc.get_diffractogram(
+            s, two_theta_range=(5.0, 90.0), step=0.02, profile="pseudo-voigt",
+            crystallite_size=rng.uniform(20, 100), caglioti=(rng.uniform(0, 0.01), 0.0, rng.uniform(0, 0.01)),
+            eta=rng.uniform(0, 1), kalpha2=bool(i % 2), effects=effects, seed=rng,
+            impurity=structures[(i + 1) % len(structures)]))  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":

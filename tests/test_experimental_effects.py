@@ -114,3 +114,92 @@ def test_stream_with_effects_and_pseudo_voigt():
         BatchConfig(**base, effects={"additive_noise": (1.0, 0.0)})
     with pytest.raises(ValueError, match="profile"):
         BatchConfig(**base, profile="lorentzian")
+
+
+def test_measured_range_masks_the_ends():
+    fx = ExperimentalEffects(**(NONE | dict(two_theta_start=(10.0, 20.0), two_theta_stop=(60.0, 70.0))))
+    y = np.ones((50, len(X)))
+    out = fx.apply(X, y, np.random.default_rng(0))
+    assert (out[:, X < 10] == 0).all() and (out[:, X > 70] == 0).all()
+    assert (out[:, (X > 20) & (X < 60)] == 1).all()
+    first = X[(out > 0).argmax(axis=1)]
+    assert first.min() >= 10 and first.max() <= 20 and first.std() > 1  # drawn per row
+    assert ExperimentalEffects.measured().two_theta_stop == (60.0, 90.0)
+    with pytest.raises(InvalidParameterError, match="must end below"):
+        ExperimentalEffects(two_theta_start=(5.0, 70.0), two_theta_stop=(60.0, 90.0))
+
+
+def test_get_diffractogram_with_effects():
+    from dataclasses import replace
+
+    from pymatgen.core import Lattice, Structure
+
+    from pymatgen_ml_xrd import XRDCalculator
+
+    nacl = Structure(Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    cscl = Structure(Lattice.cubic(4.11), ["Cs", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    calc = XRDCalculator("CuKa1")
+    fx = ExperimentalEffects()
+    a = calc.get_diffractogram(nacl, step=0.02, effects=fx, seed=3, impurity=cscl)
+    b = calc.get_diffractogram(nacl, step=0.02, effects=fx, seed=3, impurity=cscl)
+    c = calc.get_diffractogram(nacl, step=0.02, effects=fx, seed=4, impurity=cscl)
+    pure = calc.get_diffractogram(nacl, step=0.02)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.allclose(a.y, c.y) and not np.allclose(a.y, pure.y)
+    other = calc.get_diffractogram(cscl, step=0.02)
+    assert np.corrcoef(a.y, pure.y)[0, 1] > 2 * np.corrcoef(a.y, other.y)[0, 1]  # still NaCl, not the impurity
+    unscaled = calc.get_diffractogram(nacl, step=0.02, normalize=False, effects=replace(fx, impurity_fraction=None),
+                                      seed=3)  # fmt: skip
+    assert unscaled.y.max() > 10  # kept on the pure pattern's own scale
+    with pytest.raises(InvalidParameterError, match="impurity="):
+        calc.get_diffractogram(nacl, effects=fx)
+    with pytest.raises(InvalidParameterError, match="ExperimentalEffects"):
+        calc.get_diffractogram(nacl, effects={"zero_shift": (0, 1)})
+
+
+def test_background_removal():
+    from pymatgen_ml_xrd.background import remove_background
+
+    x = np.arange(5.0, 90.0 + 1e-9, 0.04)
+    hump = 0.3 * np.exp(-0.5 * ((x - 25) / 8) ** 2) + 0.1 + 0.001 * x
+    sharp = np.exp(-0.5 * ((x - 40) / 0.08) ** 2)
+    rows = np.stack([hump + sharp, hump + sharp])
+    rows[1, x < 12] = 0.0  # not measured below 12 deg
+    for method in ("snip", "arpls"):
+        out = remove_background(rows, 0.04, method, window=3.0)
+        assert out.dtype == np.float32 and out.shape == rows.shape and out.min() >= 0
+        far = (np.abs(x - 40) > 2) & (x > 7) & (x < 88)  # arpls is less sure within 2 deg of the ends
+        assert out[0, far].max() < 0.1, method  # the background is gone (it was 0.13-0.4)
+        assert abs(out[0, np.argmin(np.abs(x - 40))] - 1.0) < 0.1, method  # the peak stays
+        assert (out[1, x < 12] == 0).all()
+    np.testing.assert_array_equal(remove_background(rows, 0.04, "none"), rows.astype(np.float32))
+    with pytest.raises(InvalidParameterError, match="background must be one of"):
+        remove_background(rows, 0.04, "rolling-ball")
+    with pytest.raises(InvalidParameterError, match="background_window"):
+        remove_background(rows, 0.04, "snip", window=0)
+
+
+def test_stream_removes_the_background_and_draws_kalpha2():
+    from pymatgen_ml_xrd import XRDCalculator
+    from pymatgen_ml_xrd.generation import SyntheticStructureGenerator
+    from pymatgen_ml_xrd.streams import BatchConfig
+    from pymatgen_ml_xrd.streams.batches import make_batch
+
+    groups = (2, 14, 62, 194, 225)
+    gen = SyntheticStructureGenerator(space_groups=groups, seed=0)
+    base = dict(batch_size=8, two_theta=(10.0, 70.0, 0.05), space_groups=groups, preprocessing="none",
+                effects=ExperimentalEffects(additive_noise=None, multiplicative_noise=None, peak_counts=None).to_dict())
+    raw, _ = make_batch(BatchConfig(**base), gen, XRDCalculator("CuKa1"), np.random.default_rng(1))
+    gen = SyntheticStructureGenerator(space_groups=groups, seed=0)
+    clean, _ = make_batch(BatchConfig(**base, background="snip"), gen, XRDCalculator("CuKa1"),
+                          np.random.default_rng(1))  # fmt: skip
+    assert np.isfinite(clean).all() and np.allclose(clean.max(axis=1), 1)
+    assert np.median(clean) < np.median(raw) / 3  # the background floor is removed
+    with pytest.raises(ValueError, match="kalpha2"):
+        BatchConfig(space_groups=groups, kalpha2=1.5)
+    with pytest.raises(InvalidParameterError, match="background"):
+        BatchConfig(space_groups=groups, background="poly")
+    one_crystal = BatchConfig(batch_size=2, patterns_per_crystal=2, two_theta=(10.0, 70.0, 0.05), space_groups=groups,
+                              kalpha2=0.5, profile="pseudo-voigt", effects=ExperimentalEffects().to_dict())
+    x, y = make_batch(one_crystal, gen, XRDCalculator("CuKa1"), np.random.default_rng(2))  # no other crystal: no impurity
+    assert x.shape == (2, 1201) and y[0] == y[1]

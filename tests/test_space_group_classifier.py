@@ -308,3 +308,43 @@ def test_shipped_default_model():
     training = clf.metadata_["training"]
     assert training["patterns_seen"] > 1_000_000 and "train_space_group.py" in training["command"]
     assert len(clf.classes_) >= 90 and 0.05 < clf.temperature_ < 20
+
+
+def test_measured_mode_removes_the_background(tiny, tmp_path):
+    clf, _ = tiny
+    clf.save(tmp_path / "m")
+    measured = SpaceGroupClassifier.load(tmp_path / "m").set_params(background="snip")
+    s = SyntheticStructureGenerator(space_groups=[225], seed=4).generate(1)[0]
+    pure = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.1)
+    x = pure.x
+    scan = (x, pure.y + 0.3 * np.exp(-0.5 * ((x - 25) / 8) ** 2) + 0.2 - 0.25)  # a hump, an offset, some y < 0
+    with pytest.raises(InvalidParameterError, match="negative"):
+        clf.predict([scan])  # the pure model refuses what it cannot read
+    rows = measured._rows([scan, pure])
+    # after the square root a background floor weighs heavily (r = 0.44 here without removal)
+    raw = clf._rows([(x, pure.y + 0.3 * np.exp(-0.5 * ((x - 25) / 8) ** 2) + 0.2)])
+    assert np.corrcoef(raw[0], rows[1])[0, 1] < 0.6
+    assert np.corrcoef(rows[0], rows[1])[0, 1] > 0.8  # background removed: the scan looks like the pure pattern
+    assert measured.predict([scan]).shape == (1,)
+    with pytest.raises(InvalidParameterError, match="empty after background removal"):
+        measured.predict(np.full(601, 3.0))
+    with pytest.raises(InvalidParameterError, match="background must be one of"):
+        clone(clf).set_params(pretrained=None, background="poly").fit(n_patterns=16)
+
+
+def test_init_from_starts_from_saved_weights(tiny, tmp_path):
+    clf, _ = tiny
+    clf.save(tmp_path / "start")
+    tuned = clone(clf).set_params(pretrained=None, learning_rate=1e-12, weight_decay=0.0, profile="pseudo-voigt",
+                                  effects={"peak_counts": (1e3, 1e4)}, background="snip")  # fmt: skip
+    tuned.fit(n_patterns=16, init_from=str(tmp_path / "start"))
+    x = np.random.default_rng(0).random((2, 601)) + 0.1
+    np.testing.assert_allclose(tuned.model_.predict(x, verbose=0), clf.model_.predict(x, verbose=0), rtol=1e-4)
+    assert "initialised from" in tuned.metadata_["training"]["source"]
+    tuned.save(tmp_path / "tuned")
+    again = SpaceGroupClassifier.load(tmp_path / "tuned")
+    assert again.background == "snip" and again.effects["peak_counts"] == [1e3, 1e4]
+    with pytest.raises(InvalidParameterError, match="other classes"):
+        clone(clf).set_params(pretrained=None, space_groups=(2, 225)).fit(n_patterns=16, init_from=str(tmp_path / "start"))
+    with pytest.raises(InvalidParameterError, match="init_from"):
+        clone(clf).set_params(pretrained=None).fit(np.ones((2, 601)), [2, 225], init_from=str(tmp_path / "start"))

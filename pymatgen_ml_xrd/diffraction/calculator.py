@@ -23,6 +23,7 @@ from pymatgen_ml_xrd.diffraction.dense_kernels import (
     peak_fwhm,
 )
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
+from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     group_peaks,
@@ -142,6 +143,9 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         kalpha2: bool = False,
         scherrer_constant: float = 0.9,
         normalize: bool = True,
+        effects: ExperimentalEffects | None = None,
+        seed: int | np.random.Generator | None = None,
+        impurity: Structure | CrystalArrays | None = None,
     ) -> Diffractogram:
         """Dense powder diffractogram with peak profiles.
 
@@ -163,6 +167,12 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
                 K-alpha2, not at the weighted mean "CuKa" wavelength.
             scherrer_constant: shape factor K (0.9 in paper 001).
             normalize: scale so that the maximum is 1.
+            effects: experimental effects (:class:`~pymatgen_ml_xrd.diffraction.
+                experimental_effects.ExperimentalEffects`) drawn once for this pattern; the
+                result is on the pure pattern's scale (maximum 1 with ``normalize``).
+            seed: integer seed or numpy Generator of the effects' random draws.
+            impurity: the impurity phase's structure, simulated with the same settings; needed
+                when ``effects.impurity_fraction`` is set.
 
         Returns:
             Diffractogram on the grid, at the calculator's wavelength (K-alpha1 with ``kalpha2``).
@@ -173,6 +183,8 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         settings = self._dense_settings(x, profile, crystallite_size, caglioti, eta, kalpha2, scherrer_constant)
         y = np.empty(len(x), dtype=np.float64)
         self._render(structure, x, step, settings, y, normalize, label="the structure")
+        if effects is not None:
+            y = self._with_effects(x, step, settings, y, effects, seed, impurity)
         return Diffractogram(x, y, wavelength=settings["wavelength"], radiation=settings["radiation"])
 
     def get_diffractograms(
@@ -217,6 +229,23 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         return out
 
     # ------------------------------------------------------------------ internals
+    def _with_effects(self, x, step, settings, y, effects, seed, impurity) -> NDArray[np.float64]:
+        if not isinstance(effects, ExperimentalEffects):
+            raise InvalidParameterError(f"effects must be an ExperimentalEffects, got {type(effects).__name__}")
+        impurities = None
+        if effects.impurity_fraction is not None:
+            if impurity is None:
+                raise InvalidParameterError(
+                    "effects.impurity_fraction is set: pass impurity=<Structure> or use "
+                    "dataclasses.replace(effects, impurity_fraction=None)"
+                )
+            impurities = np.empty((1, len(x)))
+            self._render(impurity, x, step, settings, impurities[0], True, label="the impurity")
+        top = float(y.max())
+        scale = top if top > 0 else 1.0
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return effects.apply(x, y[None, :] / scale, rng, impurities=impurities)[0].astype(np.float64) * scale
+
     def _prepare(self, structure) -> tuple[Structure, CrystalArrays, NDArray]:
         if isinstance(structure, CrystalArrays):
             raise TypeError("get_pattern needs a pymatgen Structure (hkl families need the lattice object)")

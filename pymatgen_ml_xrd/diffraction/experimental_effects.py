@@ -19,7 +19,10 @@ off (``None``) and the same seed gives the same result. Order, as a measurement 
 5. additive Gaussian noise (standard deviation ~ U[0, 0.02]) and multiplicative Gaussian noise
    (mean 1, standard deviation ~ U[0, 0.16]) (SI S4 steps 6-7);
 6. counting statistics: the pattern scaled to a peak count N ~ log-uniform in [1e3, 1e5] and
-   Poisson-sampled.
+   Poisson-sampled;
+7. the measured range: points below a first angle drawn from ``two_theta_start`` and above a
+   last angle drawn from ``two_theta_stop`` [deg] are set to zero, as predict() masks the part
+   of the model grid a scan did not cover (off by default).
 
 Intensities are relative to the pure pattern's maximum of 1; results are clipped at 0.
 """
@@ -67,6 +70,8 @@ class ExperimentalEffects:
         hump_height, hump_centre, hump_fwhm: amorphous hump (height relative to the maximum).
         additive_noise, multiplicative_noise: standard deviation ranges (paper: [0, 0.02], [0, 0.16]).
         peak_counts: (min, max) counts at the pattern maximum for Poisson statistics (log-uniform).
+        two_theta_start, two_theta_stop: ranges [deg] of the first and last measured angle;
+            the rest of the grid is set to zero (None: the whole grid is measured).
     """
 
     impurity_fraction: Range | None = (0.0, 0.05)
@@ -81,6 +86,8 @@ class ExperimentalEffects:
     additive_noise: Range | None = (0.0, 0.02)
     multiplicative_noise: Range | None = (0.0, 0.16)
     peak_counts: Range | None = (1e3, 1e5)
+    two_theta_start: Range | None = None
+    two_theta_stop: Range | None = None
 
     def __post_init__(self) -> None:
         for name in ("impurity_fraction", "zero_shift", "sample_displacement", "hump_height",
@@ -90,6 +97,12 @@ class ExperimentalEffects:
         _check_range("hump_centre", self.hump_centre)
         _check_range("hump_fwhm", self.hump_fwhm, lower=1e-6)
         _check_range("peak_counts", self.peak_counts, lower=1.0)
+        _check_range("two_theta_start", self.two_theta_start)
+        _check_range("two_theta_stop", self.two_theta_stop)
+        if self.two_theta_start is not None and self.two_theta_stop is not None \
+                and self.two_theta_start[1] >= self.two_theta_stop[0]:
+            raise InvalidParameterError(f"two_theta_start {self.two_theta_start!r} must end below two_theta_stop "
+                                        f"{self.two_theta_stop!r}")  # fmt: skip
         if self.impurity_fraction is not None and self.impurity_fraction[1] > 1:
             raise InvalidParameterError(f"impurity_fraction must lie within [0, 1], got {self.impurity_fraction!r}")
         for name in ("goniometer_radius", "background_scale_max"):
@@ -101,6 +114,12 @@ class ExperimentalEffects:
     def paper(cls) -> ExperimentalEffects:
         """Only what paper 001 (SI S4) adds: impurity, GP background, additive and multiplicative noise."""
         return cls(zero_shift=None, sample_displacement=None, hump_height=None, peak_counts=None)
+
+    @classmethod
+    def measured(cls) -> ExperimentalEffects:
+        """Everything on, with measured ranges that start at 5-15 deg and stop at 60-90 deg (the
+        settings of the shipped experimental SpaceGroupClassifier)."""
+        return cls(two_theta_start=(5.0, 15.0), two_theta_stop=(60.0, 90.0))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -156,6 +175,10 @@ class ExperimentalEffects:
             top = y.max(axis=1, keepdims=True)
             top[top == 0] = 1.0
             y = rng.poisson(y / top * counts) / counts * top
+        if self.two_theta_start is not None:
+            y[x[None, :] < rng.uniform(*self.two_theta_start, size=(n, 1))] = 0.0
+        if self.two_theta_stop is not None:
+            y[x[None, :] > rng.uniform(*self.two_theta_stop, size=(n, 1))] = 0.0
         return y.astype(np.float32)
 
 

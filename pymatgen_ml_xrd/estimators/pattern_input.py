@@ -4,6 +4,8 @@ Accepted: Diffractogram (any grid, any wavelength: converted through d-spacing),
 DiffractionPattern (peaks: rendered with Gaussians), pymatgen Structure (simulated), an (x, y) or
 (x, y, wavelength) tuple, an array already on the model grid (1-D or 2-D), or a list of these.
 The part of the model grid outside the measured range is set to zero (masked).
+With ``offset_negative`` (measured scans that were background-subtracted or are noisy near
+zero), a pattern with negative intensities is raised by its most negative value first.
 """
 
 from __future__ import annotations
@@ -30,9 +32,16 @@ def _check_row(y: NDArray, what: str) -> None:
         raise InvalidParameterError(f"{what} is all zero on the model's 2-theta range")
 
 
-def _resample(x: NDArray, y: NDArray, wavelength: float, grid: NDArray, grid_wavelength: float, what: str) -> NDArray:
+def _offset(y: NDArray, offset_negative: bool) -> NDArray:
+    if offset_negative and np.isfinite(y).all() and len(y) and y.min() < 0:
+        return y - y.min()
+    return y
+
+
+def _resample(x: NDArray, y: NDArray, wavelength: float, grid: NDArray, grid_wavelength: float, what: str,
+              offset_negative: bool = False) -> NDArray:
     x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    y = _offset(np.asarray(y, dtype=np.float64), offset_negative)
     if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
         raise InvalidParameterError(f"{what}: x and y must be 1-D of equal length >= 2, got {x.shape} and {y.shape}")
     if not np.isfinite(x).all() or not (np.diff(x) > 0).all():
@@ -48,8 +57,11 @@ def _resample(x: NDArray, y: NDArray, wavelength: float, grid: NDArray, grid_wav
 
 
 def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalculator,
-                     crystallite_size: float = 50.0) -> NDArray[np.float64]:
+                     crystallite_size: float = 50.0, offset_negative: bool = False) -> NDArray[np.float64]:
     """(n, len(grid)) float64 patterns on ``grid`` [deg] at ``wavelength`` [angstrom].
+
+    ``offset_negative``: raise patterns with negative intensities by their minimum instead of
+    refusing them (for measured scans that go on to background removal).
 
     Raises:
         InvalidParameterError: wrong shapes, NaN, negative or all-zero patterns (the message names
@@ -57,6 +69,8 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
     """
     if isinstance(data, np.ndarray) and data.dtype != object:
         rows = np.atleast_2d(np.asarray(data, dtype=np.float64))
+        if rows.ndim == 2:
+            rows = np.stack([_offset(r, offset_negative) for r in rows]) if len(rows) else rows
         if rows.ndim != 2 or rows.shape[1] != len(grid):
             raise InvalidParameterError(
                 f"an array must be on the model grid of {len(grid)} points ({grid[0]:g}-{grid[-1]:g} deg); got shape "
@@ -73,7 +87,7 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
     for i, item in enumerate(items):
         what = f"item {i} ({type(item).__name__})"
         if isinstance(item, Diffractogram):
-            out[i] = _resample(item.x, item.y, item.wavelength, grid, wavelength, what)
+            out[i] = _resample(item.x, item.y, item.wavelength, grid, wavelength, what, offset_negative)
         elif isinstance(item, DiffractionPattern):
             out[i] = _render_peaks(item, grid, wavelength, step, crystallite_size, what)
         elif isinstance(item, IStructure):
@@ -82,10 +96,11 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
                                             crystallite_size=crystallite_size).y
         elif isinstance(item, tuple) and len(item) in (2, 3):
             lam = float(item[2]) if len(item) == 3 else wavelength
-            out[i] = _resample(item[0], item[1], lam, grid, wavelength, what)
+            out[i] = _resample(item[0], item[1], lam, grid, wavelength, what, offset_negative)
         elif isinstance(item, np.ndarray) and item.shape == (len(grid),):
-            _check_row(item.astype(np.float64), what)
-            out[i] = item
+            row = _offset(item.astype(np.float64), offset_negative)
+            _check_row(row, what)
+            out[i] = row
         else:
             raise TypeError(
                 f"{what}: expected a Diffractogram, DiffractionPattern, Structure, (x, y[, wavelength]) tuple or an "

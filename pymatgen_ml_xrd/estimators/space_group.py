@@ -18,7 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from pymatgen_ml_xrd.background import check_background, remove_background
 from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
+from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
@@ -57,7 +59,9 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
     ``SpaceGroupClassifier()`` uses the shipped weights; ``fit()`` trains on synthetic crystals.
 
     Args:
-        pretrained: "default" (shipped weights), a path written by :meth:`save`, or None (fit first).
+        pretrained: "default" (shipped weights for simulated patterns), "experimental" (shipped
+            weights for measured patterns: trained with experimental effects, predicts after
+            background removal), a path written by :meth:`save`, or None (fit first).
         architecture: "compact" (CPU default), "resnet10", "resnet50", "resnet101", "parkcnn_medium",
             "parkcnn_big".
         two_theta: (start, stop, step) [deg] of the model's input grid.
@@ -74,6 +78,15 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         statistics: path of GeneratorStatistics (default: shipped).
         real_fraction: share of every stream batch simulated from real crystals passed to
             ``fit(real_data=...)`` (0: synthetic crystals only, as paper 001).
+        profile: peak shape of the training stream, "gaussian" (Scherrer) or "pseudo-voigt"
+            (Caglioti widths and Lorentzian share drawn per pattern, paper 001 SI S4).
+        kalpha2: K-alpha2 lines in the training stream: True, False or a probability per pattern.
+        effects: experimental effects of the training stream, keyword arguments (or an instance)
+            of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.ExperimentalEffects`;
+            None: pure patterns.
+        background: background removal applied to every pattern before the model, in training and
+            in predict: "none", "snip" or "arpls" (:mod:`pymatgen_ml_xrd.background`).
+        background_window: the widest feature [deg] kept as a peak by the background removal.
         seed: random seed of the stream and the initial weights.
         verbose: progress bar during fit.
     """
@@ -84,7 +97,9 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                  weight_decay: float = 1e-4, precision: str = "float32", backend: str = "local",
                  ray_address: str | None = None, n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
                  patterns_per_crystal: int = 2, space_groups: tuple[int, ...] | None = None,
-                 statistics: str | None = None, real_fraction: float = 0.0, seed: int = 0,
+                 statistics: str | None = None, real_fraction: float = 0.0, profile: str = "gaussian",
+                 kalpha2: bool | float = False, effects: dict | ExperimentalEffects | None = None,
+                 background: str = "none", background_window: float = 3.0, seed: int = 0,
                  verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.architecture = architecture
@@ -103,6 +118,11 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         self.space_groups = space_groups
         self.statistics = statistics
         self.real_fraction = real_fraction
+        self.profile = profile
+        self.kalpha2 = kalpha2
+        self.effects = effects
+        self.background = background
+        self.background_window = background_window
         self.seed = seed
         self.verbose = verbose
 
@@ -120,7 +140,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         loaded = type(self).load(path)
         for name in ("model_", "classes_", "temperature_", "metadata_"):
             setattr(self, name, getattr(loaded, name))
-        for name in ("architecture", "two_theta", "wavelength", "preprocessing"):
+        for name in ("architecture", "two_theta", "wavelength", "preprocessing", "background", "background_window",
+                     "profile", "kalpha2", "effects"):  # fmt: skip
             setattr(self, name, getattr(loaded, name))
 
     def _build(self, n_classes: int):
@@ -149,7 +170,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def fit(self, X=None, y=None, n_patterns: int = 200_000, validation_data=None, checkpoint_dir: str | None = None,
-            checkpoint_every: int = 25_600, time_limit: float | None = None, epochs: int = 10, real_data=None):
+            checkpoint_every: int = 25_600, time_limit: float | None = None, epochs: int = 10, real_data=None,
+            init_from: str | None = None):
         """Train on the synthetic stream (X is None) or on given patterns with space-group labels y.
 
         Args:
@@ -162,11 +184,19 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             epochs: passes over (X, y) when training on given patterns.
             real_data: (structures, space-group numbers) of real crystals mixed into the stream
                 when ``real_fraction`` > 0 (those outside the classes are left out).
+            init_from: a classifier (pretrained name or saved path) with the same classes and
+                grid whose weights start the stream training (fine-tuning, e.g. the experimental
+                model from the default one); the optimizer and its schedule start afresh.
+                Ignored when a checkpoint is resumed.
         """
-        for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16"))):
+        for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16")),
+                              ("profile", ("gaussian", "pseudo-voigt"))):  # fmt: skip
             if getattr(self, name) not in allowed:
                 raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        check_background(self.background, self.background_window)
         if X is not None:
+            if init_from is not None:
+                raise InvalidParameterError("init_from starts stream training; fit(X, y) trains a new model")
             if real_data is not None:
                 raise InvalidParameterError("real_data mixes real crystals into the synthetic stream; with fit(X, y) "
                                             "pass them as patterns in X")  # fmt: skip
@@ -175,7 +205,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             raise InvalidParameterError(f"real_fraction must lie in [0, 1), got {self.real_fraction!r}")
         if (self.real_fraction > 0) != (real_data is not None):
             raise InvalidParameterError("real_fraction > 0 and fit(real_data=(structures, space_groups)) go together")
-        return self._fit_stream(n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data)
+        return self._fit_stream(n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data,
+                                init_from)
 
     def _fit_arrays(self, X, y, epochs, validation_data):
         if y is None:
@@ -198,7 +229,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             self.metadata_["validation"] = self.evaluate(*validation_data)
         return self
 
-    def _fit_stream(self, n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data=None):
+    def _fit_stream(self, n_patterns, validation_data, checkpoint_dir, checkpoint_every, time_limit, real_data=None,
+                    init_from=None):
         from tqdm.auto import tqdm
 
         from pymatgen_ml_xrd.generation import GeneratorStatistics, SyntheticStructureGenerator
@@ -221,7 +253,9 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                              two_theta=tuple(self.two_theta), wavelength=self.wavelength,
                              crystallite_size=tuple(self.crystallite_size), preprocessing=self.preprocessing,
                              space_groups=tuple(int(c) for c in classes), real_pool=pool_path,
-                             real_fraction=float(self.real_fraction) if pool_path else 0.0)
+                             real_fraction=float(self.real_fraction) if pool_path else 0.0, profile=self.profile,
+                             kalpha2=self.kalpha2, effects=self._effects_dict(), background=self.background,
+                             background_window=float(self.background_window))
         seen, wall, cpu, history = 0, 0.0, 0.0, []
         checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
         if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
@@ -238,6 +272,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             with distribution_strategy().scope():
                 self.model_ = self._build(len(classes))
                 self._compile(self.model_, n_patterns // self.batch_size)
+            if init_from is not None:
+                source += self._init_weights(init_from, classes)
         self.classes_ = classes
         self.temperature_ = 1.0
         val = None
@@ -274,6 +310,25 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         bar.close()
         return self
 
+    def _effects_dict(self) -> dict | None:
+        if self.effects is None:
+            return None
+        if isinstance(self.effects, ExperimentalEffects):
+            return self.effects.to_dict()
+        if isinstance(self.effects, dict):
+            return ExperimentalEffects(**self.effects).to_dict()  # validates the names and ranges
+        raise InvalidParameterError(f"effects must be a dict, an ExperimentalEffects or None, got {self.effects!r}")
+
+    def _init_weights(self, init_from: str, classes: NDArray) -> str:
+        """Copy the weights of ``init_from`` into the new model; returns a note for the metadata."""
+        start = type(self).load(_pretrained_path(init_from))
+        if list(start.classes_) != list(classes) or tuple(start.two_theta) != tuple(self.two_theta) \
+                or start.architecture != self.architecture:
+            raise InvalidParameterError(f"init_from={init_from!r} has other classes, grid or architecture")
+        self.model_.set_weights(start.model_.get_weights())
+        seen = start.metadata_.get("training", {}).get("patterns_seen", 0)
+        return f", initialised from {init_from} ({seen:,} patterns)"
+
     def _stream(self, config, seed):
         from pymatgen_ml_xrd.streams import LocalStream, RayStream
 
@@ -302,7 +357,16 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _rows(self, X) -> NDArray[np.float32]:
         lam = resolve_wavelength(self.wavelength)[0]
-        return preprocess_patterns(patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam)), self.preprocessing)
+        measured = self.background != "none"
+        rows = patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam), offset_negative=measured)
+        if measured:
+            before = rows.max(axis=1)
+            rows = remove_background(rows, float(self.two_theta[2]), self.background, float(self.background_window))
+            empty = ~(rows.max(axis=1) > 1e-6 * before)  # round-off of a flat scan is not a peak
+            if empty.any():
+                raise InvalidParameterError(f"pattern(s) {np.flatnonzero(empty).tolist()} are empty after background "
+                                            "removal (no peaks above the background)")  # fmt: skip
+        return preprocess_patterns(rows, self.preprocessing)
 
     def decision_function(self, X) -> NDArray[np.float32]:
         """Logits (n, n_classes) before temperature scaling."""
@@ -377,7 +441,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             "classes": [int(c) for c in self.classes_],
             "temperature": float(self.temperature_),
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()
-                       if k != "pretrained"},
+                       if k != "pretrained"} | {"effects": self._effects_dict()},
             **self.metadata_,
         }
         return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
@@ -416,7 +480,10 @@ def _stretch_schedule(model, total_steps: int) -> None:
         schedule.decay_steps = max(int(total_steps), 1)
 
 
+PRETRAINED = {"default": "space_group_default", "experimental": "space_group_experimental"}
+
+
 def _pretrained_path(name: str) -> Path:
-    if name == "default":
-        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / "space_group_default"))
+    if name in PRETRAINED:
+        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / PRETRAINED[name]))
     return Path(name)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pymatgen_ml_xrd.diffraction import XRDCalculator
+from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
 from pymatgen_ml_xrd.generation import SyntheticStructureGenerator
 from pymatgen_ml_xrd.preprocessing import preprocess_patterns
 
@@ -32,10 +32,15 @@ class BatchConfig:
         profile: "gaussian" (Scherrer width, paper 001's pure patterns) or "pseudo-voigt" (paper
             001 SI S4: Caglioti U and W and the Lorentzian share eta drawn per pattern from
             ``caglioti_u``, ``caglioti_w``, ``eta``; V = 0; Scherrer width added in quadrature).
-        kalpha2: add the K-alpha2 line (needs a named K-alpha wavelength).
+        kalpha2: add the K-alpha2 line (needs a named K-alpha wavelength); True for every
+            pattern, or a probability in [0, 1] drawn per pattern (monochromated and synchrotron
+            scans have no K-alpha2).
         effects: keyword arguments of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.
             ExperimentalEffects` applied to every pattern (None: pure patterns); impurity phases
             are simulated from further random crystals.
+        background, background_window: background removal applied after the effects, as
+            predict() applies it to measured patterns (:func:`~pymatgen_ml_xrd.background.
+            remove_background`; "none", "snip" or "arpls"; window in deg).
     """
 
     batch_size: int = 128
@@ -51,8 +56,10 @@ class BatchConfig:
     caglioti_u: tuple[float, float] = (0.0, 0.01)
     caglioti_w: tuple[float, float] = (0.0, 0.01)
     eta: tuple[float, float] = (0.0, 1.0)
-    kalpha2: bool = False
+    kalpha2: bool | float = False
     effects: dict | None = None
+    background: str = "none"
+    background_window: float = 3.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.real_fraction <= 1.0:
@@ -61,6 +68,11 @@ class BatchConfig:
             raise ValueError("real_fraction > 0 needs a real_pool file")
         if self.profile not in ("gaussian", "pseudo-voigt"):
             raise ValueError(f"profile must be 'gaussian' or 'pseudo-voigt', got {self.profile!r}")
+        if not (isinstance(self.kalpha2, (bool, int, float)) and 0.0 <= float(self.kalpha2) <= 1.0):
+            raise ValueError(f"kalpha2 must be a bool or a probability in [0, 1], got {self.kalpha2!r}")
+        from pymatgen_ml_xrd.background import check_background
+
+        check_background(self.background, self.background_window)
         if self.effects is not None:
             from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 
@@ -91,33 +103,47 @@ def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calc
         labels += [int(real_pool[1][i]) for i in picks]
     x = _render(config, arrays, calculator, rng)
     if config.effects is not None:
-        from pymatgen_ml_xrd.diffraction import two_theta_grid
         from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 
         effects = ExperimentalEffects(**config.effects)
         impurities = None
-        if effects.impurity_fraction is not None:
-            impurities = _render(config, [c.to_crystal_arrays() for c in generator.generate_arrays(len(arrays))],
-                                 calculator, rng)  # fmt: skip
+        if effects.impurity_fraction is not None:  # another crystal of the same batch (no extra simulation)
+            if len(x) > config.patterns_per_crystal:
+                impurities = np.roll(x, config.patterns_per_crystal, axis=0)
+            else:  # a batch of one crystal has no other crystal to mix in
+                effects = replace(effects, impurity_fraction=None)
         x = effects.apply(two_theta_grid(*config.two_theta), x, rng, impurities=impurities)
+    if config.background != "none":
+        from pymatgen_ml_xrd.background import remove_background
+
+        x = remove_background(x, config.two_theta[2], config.background, config.background_window)
     index = {sg: i for i, sg in enumerate(config.space_groups)}
     y = np.array([index[sg] for sg in labels], dtype=np.int32)
-    return preprocess_patterns(x, config.preprocessing), y
+    return preprocess_patterns(x, config.preprocessing, allow_zero_rows=True), y
 
 
 def _render(config: BatchConfig, arrays: list, calculator: XRDCalculator, rng: np.random.Generator) -> NDArray:
     """Dense patterns (n, n_points), maxima 1, with the profile settings of ``config``."""
     sizes = rng.uniform(*config.crystallite_size, size=len(arrays))
     start, stop, step = config.two_theta
+    if isinstance(config.kalpha2, bool):
+        with_ka2 = np.full(len(arrays), config.kalpha2)
+    else:
+        with_ka2 = rng.random(len(arrays)) < float(config.kalpha2)
     if config.profile == "gaussian":
-        return calculator.get_diffractograms(arrays, two_theta_range=(start, stop), step=step, crystallite_size=sizes,
-                                             kalpha2=config.kalpha2)  # fmt: skip
+        out = np.empty((len(arrays), len(two_theta_grid(start, stop, step))), dtype=np.float32)
+        for flag in (False, True):
+            rows = np.flatnonzero(with_ka2 == flag)
+            if len(rows):
+                out[rows] = calculator.get_diffractograms([arrays[i] for i in rows], two_theta_range=(start, stop),
+                                                          step=step, crystallite_size=sizes[rows], kalpha2=flag)
+        return out
     u = rng.uniform(*config.caglioti_u, size=len(arrays))
     w = rng.uniform(*config.caglioti_w, size=len(arrays))
     eta = rng.uniform(*config.eta, size=len(arrays))
     return np.stack([
         calculator.get_diffractogram(a, two_theta_range=(start, stop), step=step, profile="pseudo-voigt",
                                      crystallite_size=sizes[i], caglioti=(u[i], 0.0, w[i]), eta=eta[i],
-                                     kalpha2=config.kalpha2).y
+                                     kalpha2=bool(with_ka2[i])).y
         for i, a in enumerate(arrays)
     ]).astype(np.float32)  # fmt: skip
