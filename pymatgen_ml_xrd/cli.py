@@ -4,7 +4,7 @@
                    [--profile gaussian|pseudo-voigt] [--size 50] [--kalpha2] [--top 10]
                    [--png FILE] [--json]
 
-    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model PATH]
+    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|experimental|PATH]
                    [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
@@ -106,8 +106,13 @@ def _classify(args: argparse.Namespace) -> int:
 
     from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
 
-    clf = SpaceGroupClassifier(pretrained=args.model)
+    from pymatgen.core import IStructure
+
     items = [_load_input(p, args.wavelength) for p in args.pattern]
+    model = args.model
+    if model == "auto":  # measured scans need the model trained for them; structures are simulated pure
+        model = "default" if all(isinstance(i, IStructure) for i in items) else "experimental"
+    clf = SpaceGroupClassifier(pretrained=model)
     proba = clf.predict_proba(items)
     results = []
     for path, p in zip(args.pattern, proba):
@@ -237,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--top", type=int, default=5, help="candidates to list")
     cls.add_argument("--wavelength", default=None,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
-    cls.add_argument("--model", default="default", help="model path written by SpaceGroupClassifier.save")
+    cls.add_argument("--model", default="auto",
+                     help="'experimental' (for measured scans), 'default' (for simulated patterns), a path written by "
+                          "SpaceGroupClassifier.save, or 'auto': experimental unless every input is a structure file")
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)
