@@ -7,12 +7,17 @@
     pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|experimental|PATH]
                    [--png FILE] [--json]
 
+    pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
+                   [--threshold 0.6] [--png FILE] [--json]
+
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
 
     pmlxrd train space-group --out PATH [--n-patterns N] [--minutes M] [--checkpoint-dir DIR]
                    [--architecture compact] [--workers 1] [--backend local|ray] [--ray-address A]
     pmlxrd train composition-to-xrd FILE [FILE ...] --out PATH [--epochs 60]
+    pmlxrd train structure-types FOLDER --out DIR [--plugin-name NAME] [--epochs 15]
+                   [--patterns-per-type 300]   (FOLDER/TYPE_NAME/*.cif, one sub-folder per type)
 
 PATTERN: a measured file (.xy, .xye, .csv, .txt, .xrdml, powder .cif) or a structure file
 (simulated first). FORMULA: a chemical formula (SrTiO3, Li0.5CoO2, ...).
@@ -199,7 +204,65 @@ def _read_structures(paths: list[Path]):
     return structures
 
 
+def _identify(args: argparse.Namespace) -> int:
+    from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
+
+    ident = StructureTypeIdentifier(pretrained=args.model, plugins=not args.no_plugins, threshold=args.threshold)
+    items = [_load_input(p, args.wavelength) for p in args.pattern]
+    answers = ident.predict(items)
+    top, rel = ident.predict_top_k(items, k=args.top)
+    results = [{"file": str(path), "type": str(a), "top": [{"type": str(t), "reliability": float(r)}
+                                                         for t, r in zip(tt, rr)]}
+               for path, a, tt, rr in zip(args.pattern, answers, top, rel)]  # fmt: skip
+    if args.png:
+        from pymatgen_ml_xrd.plotting import plot_identification
+
+        plot_identification(items, [r["file"] for r in results], results, args.png, ident)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['file']}: {r['type']}")
+            for rank, t in enumerate(r["top"], start=1):
+                print(f"  {rank}. {t['type']:<32} R = {t['reliability']:.3f}")
+        print(f"(reliability R = {ident.alpha:g} S + {1 - ident.alpha:g} C; 'unknown' below R0 = {ident.threshold:g}; "
+              f"{len(ident.classes_)} types in {len(ident.rcnets_)} RCNets)")
+        if args.png:
+            print(f"wrote {args.png}")
+    return 0
+
+
+def _train_structure_types(args: argparse.Namespace) -> int:
+    from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
+    from pymatgen_ml_xrd.identification.plugin_package import types_from_folder, write_plugin_package
+
+    if len(args.structures) != 1:
+        raise SystemExit("pmlxrd: train structure-types needs one FOLDER with a sub-folder of CIF files per type")
+    try:
+        structures, names = types_from_folder(args.structures[0])
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"pmlxrd: {err}") from None
+    if args.plugin_name:
+        taken = sorted(set(names) & set(StructureTypeIdentifier().classes_))
+        if taken:
+            raise SystemExit(f"pmlxrd: types {taken} are already in the default set; a plugin adds new types")
+    ident = StructureTypeIdentifier(pretrained=None, epochs=args.epochs or 15, patterns_per_type=args.patterns_per_type)
+    ident.fit(structures, names)
+    for m in ident.rcnets_:
+        m.metadata["command"] = " ".join(["pmlxrd", *sys.argv[1:]]) if sys.argv else "pmlxrd train structure-types"
+    if args.plugin_name:
+        path = write_plugin_package(ident, args.plugin_name, args.out)
+        print(f"trained {len(ident.rcnets_)} RCNet(s) for {len(set(names))} types; wrote the plugin package {path} "
+              f"(install it with: pip install {path})")
+    else:
+        path = ident.save(args.out)
+        print(f"trained {len(ident.rcnets_)} RCNet(s) for {len(set(names))} types; wrote {path}")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
+    if args.model == "structure-types":
+        return _train_structure_types(args)
     if args.model == "space-group":
         from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
 
@@ -213,7 +276,7 @@ def _train(args: argparse.Namespace) -> int:
 
         if not args.structures:
             raise SystemExit("pmlxrd: train composition-to-xrd needs structure files (CIF, ... or CSV with a cif column)")
-        est = CompositionToXRD(pretrained=None, epochs=args.epochs, verbose=True)
+        est = CompositionToXRD(pretrained=None, epochs=args.epochs or 60, verbose=True)
         est.fit_structures(_read_structures(args.structures))
         seen = est.metadata_["training"]["n_train"]
     path = est.save(args.out)
@@ -248,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)
+    idn = sub.add_parser("identify", help="structure types of measured patterns (or structure files)")
+    idn.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
+    idn.add_argument("--top", type=int, default=3, help="candidates to list")
+    idn.add_argument("--wavelength", default=None,
+                     help="radiation of files that do not state it (default: the file's, else CuKa)")
+    idn.add_argument("--model", default="default", help="'default' or a folder written by StructureTypeIdentifier.save")
+    idn.add_argument("--no-plugins", action="store_true", help="ignore installed structure-type plugins")
+    idn.add_argument("--threshold", type=float, default=0.6, help="reliability below which the answer is 'unknown'")
+    idn.add_argument("--png", type=Path, help="plot each pattern with its Grad-CAM heatmap and top candidates")
+    idn.add_argument("--json", action="store_true", help="machine-readable output")
+    idn.set_defaults(func=_identify)
     pxr = sub.add_parser("predict-xrd", help="predict a powder pattern from a chemical formula (CompositionToXRD)")
     pxr.add_argument("formula", nargs="+", help="chemical formulas, e.g. SrTiO3 LiFePO4")
     pxr.add_argument("--peaks", type=int, default=8, help="strongest predicted peaks to list")
@@ -257,10 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
     pxr.add_argument("--json", action="store_true", help="machine-readable output")
     pxr.set_defaults(func=_predict_xrd)
     trn = sub.add_parser("train", help="train a model with the package's fit() and save it")
-    trn.add_argument("model", choices=["space-group", "composition-to-xrd"])
+    trn.add_argument("model", choices=["space-group", "composition-to-xrd", "structure-types"])
     trn.add_argument("structures", nargs="*", type=Path,
-                     help="composition-to-xrd: structure files or CSV files with a 'cif' column")
-    trn.add_argument("--out", type=Path, required=True, help="model path (PATH.keras + PATH.json)")
+                     help="composition-to-xrd: structure files or CSV files with a 'cif' column; structure-types: "
+                          "one FOLDER with a sub-folder of CIF files per type (the sub-folder name is the type name)")
+    trn.add_argument("--out", type=Path, required=True,
+                     help="model path (PATH.keras + PATH.json); structure-types: a folder")
+    trn.add_argument("--plugin-name", help="structure-types: write --out as an installable plugin package of this name")
+    trn.add_argument("--patterns-per-type", type=int, default=300, help="structure-types: training patterns per type")
     trn.add_argument("--n-patterns", type=int, default=200_000, help="space-group: synthetic patterns in total")
     trn.add_argument("--minutes", type=float, help="space-group: stop (with a checkpoint) after this long")
     trn.add_argument("--checkpoint-dir", type=Path, help="space-group: checkpoints, resumed when present")
@@ -268,7 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--workers", type=int, default=1, help="space-group: stream workers (processes or actors)")
     trn.add_argument("--backend", choices=["local", "ray"], default="local")
     trn.add_argument("--ray-address", help="space-group with --backend ray: a cluster address (default: local Ray)")
-    trn.add_argument("--epochs", type=int, default=60, help="composition-to-xrd: most epochs (early stopping)")
+    trn.add_argument("--epochs", type=int, default=None,
+                     help="composition-to-xrd: most epochs (early stopping; default 60); structure-types: epochs "
+                          "(default 15)")
     trn.set_defaults(func=_train)
     return parser
 

@@ -27,7 +27,8 @@ import pluggy
 
 from pymatgen_ml_xrd.structure_types import StructureType, StructureTypeError, validate_structure_type
 
-__all__ = ["GROUP", "hookimpl", "hookspec", "PluginWarning", "plugin_manager", "register", "collect_structure_types"]
+__all__ = ["GROUP", "hookimpl", "hookspec", "PluginWarning", "plugin_manager", "register", "collect_structure_types",
+           "collect_rcnets"]
 
 GROUP = "pymatgen_ml_xrd"
 hookspec = pluggy.HookspecMarker(GROUP)
@@ -106,3 +107,42 @@ def collect_structure_types(pm: pluggy.PluginManager) -> list[StructureType]:
                 continue
             types[record.name] = record
     return list(types.values())
+
+
+def collect_rcnets(pm: pluggy.PluginManager) -> list:
+    """Every plugin's RCNets as :class:`~pymatgen_ml_xrd.estimators.rcnet_member.RCNetMember`, in
+    registration order, their types stamped with the plugin's name.
+
+    An RCNet that does not load, whose types differ from what the plugin declares, or that names a
+    type an earlier RCNet already classifies is skipped with a :class:`PluginWarning` naming the
+    plugin; the others keep working.
+    """
+    from pymatgen_ml_xrd.estimators.rcnet_member import RCNetMember
+
+    members, owner = [], {}
+    for impl in pm.hook.pmlxrd_rcnets.get_hookimpls():
+        name = impl.plugin_name
+        try:
+            entries = impl.function()
+            if not isinstance(entries, (list, tuple)):
+                raise TypeError(f"pmlxrd_rcnets must return a list, got {type(entries).__name__}")
+        except Exception as err:  # noqa: BLE001 - a plugin's own bug must not break the others
+            warnings.warn(f"plugin {name!r}: pmlxrd_rcnets failed and is skipped: {err}", PluginWarning, stacklevel=2)
+            continue
+        for entry in entries:
+            try:
+                member = RCNetMember.load(entry["path"], source=name)
+                declared = list(entry.get("types", member.type_names))
+                if declared != member.type_names:
+                    raise ValueError(f"declares types {declared} but the RCNet classifies {member.type_names}")
+                taken = [t for t in member.type_names if t in owner]
+                if taken:
+                    raise ValueError(f"types {taken} are already classified by {sorted({owner[t] for t in taken})}")
+            except Exception as err:  # noqa: BLE001 - skip this RCNet, keep the rest
+                warnings.warn(f"plugin {name!r}: RCNet {entry.get('path') if isinstance(entry, dict) else entry!r} "
+                              f"is skipped: {err}", PluginWarning, stacklevel=2)  # fmt: skip
+                continue
+            for t in member.type_names:
+                owner[t] = f"{name}:{member.name}"
+            members.append(member)
+    return members

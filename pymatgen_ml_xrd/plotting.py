@@ -70,13 +70,13 @@ def plot_diffractograms(
 
 def plot_classification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, classifier) -> Path:
     """Each input as the model sees it (left) and its top space groups as bars (right)."""
-    from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
-    from pymatgen_ml_xrd.diffraction import XRDCalculator
     from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
+    from pymatgen_ml_xrd.estimators.pattern_input import model_rows
 
     lam = resolve_wavelength(classifier.wavelength)[0]
     grid = classifier.grid_
-    rows = patterns_on_grid(list(items), grid, lam, XRDCalculator(lam))
+    # as the model sees it, before the square root: converted, masked, background removed
+    rows = model_rows(list(items), grid, lam, "none", classifier.background, classifier.background_window)
     n = len(rows)
     fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n + 0.4), squeeze=False,
                              gridspec_kw={"width_ratios": [3, 1]})
@@ -91,6 +91,40 @@ def plot_classification(items, labels: Sequence[str], results: Sequence[dict], p
         bx.set_xlim(0, 1)
         bx.set_xlabel("probability", fontsize=8)
     axes[-1, 0].set_xlabel(f"2θ (°) at λ = {lam:.4f} Å (model grid)")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_identification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, identifier) -> Path:
+    """Each input (background removed, on the RCNets' grid) with the Grad-CAM heatmap of its
+    answer underneath (paper 003, Fig. 4), and its most reliable types as bars."""
+    n = len(items)
+    fig, axes = plt.subplots(n, 2, figsize=(11, 2.6 * n + 0.4), squeeze=False, gridspec_kw={"width_ratios": [3, 1]})
+    for (ax, bx), item, label, result in zip(axes, items, labels, results):
+        top_type = result["top"][0]["type"]
+        cam = identifier.explain(item, type_name=top_type)
+        grid = cam["two_theta"]
+        row = identifier._rows([item])[0] ** 2  # undo the square root: intensities as measured, background removed
+        ax.imshow(cam["heatmap"][None, :], aspect="auto", cmap="Reds", alpha=0.6, vmin=0, vmax=1,
+                  extent=(grid[0], grid[-1], -0.25, -0.05))  # fmt: skip
+        ax.plot(grid, row / max(float(row.max()), 1e-12), lw=0.8, color="black")
+        ax.set_xlim(grid[0], grid[-1])
+        ax.set_ylim(-0.27, 1.05)
+        ax.set_yticks([0, 0.5, 1])
+        ax.set_ylabel("I / Imax", fontsize=8)
+        ax.set_title(f"{label}: {result['type']}  (Grad-CAM of {top_type} below the pattern)", fontsize=9, loc="left")
+        names = [t["type"] for t in result["top"]]
+        values = [t["reliability"] for t in result["top"]]
+        bx.barh(range(len(names))[::-1], values, color="C3")
+        bx.axvline(identifier.threshold, color="grey", ls="--", lw=0.8)
+        bx.set_yticks(range(len(names))[::-1], [nm[:22] for nm in names], fontsize=7)
+        bx.set_xlim(0, 1)
+        bx.set_xlabel("reliability R (dashed: R0)", fontsize=8)
+    axes[-1, 0].set_xlabel("2θ (°), Cu Kα1 grid of the RCNets")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

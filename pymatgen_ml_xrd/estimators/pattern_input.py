@@ -20,7 +20,7 @@ from pymatgen.core import IStructure
 from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
-__all__ = ["patterns_on_grid"]
+__all__ = ["patterns_on_grid", "model_rows"]
 
 
 def _check_row(y: NDArray, what: str) -> None:
@@ -124,3 +124,27 @@ def _render_peaks(pattern: DiffractionPattern, grid, wavelength, step, size_nm, 
         out[window] += inten / sigma * np.exp(-0.5 * ((grid[window] - pos) / sigma) ** 2)
     _check_row(out, what)
     return out
+
+
+def model_rows(data, grid: NDArray, wavelength: float, preprocessing: str = "sqrt", background: str = "none",
+               background_window: float = 3.0) -> NDArray[np.float32]:
+    """Model-input rows: :func:`patterns_on_grid` (negative scans raised when a background is
+    removed), background removal on ``grid`` (step from the grid), then ``preprocessing``.
+
+    Raises:
+        InvalidParameterError: as :func:`patterns_on_grid`, or a pattern that is empty after
+            background removal.
+    """
+    from pymatgen_ml_xrd.background import remove_background
+    from pymatgen_ml_xrd.preprocessing import preprocess_patterns
+
+    measured = background != "none"
+    rows = patterns_on_grid(data, grid, wavelength, XRDCalculator(wavelength), offset_negative=measured)
+    if measured:
+        before = rows.max(axis=1)
+        rows = remove_background(rows, float(grid[1] - grid[0]), background, float(background_window))
+        empty = ~(rows.max(axis=1) > 1e-6 * before)  # round-off of a flat scan is not a peak
+        if empty.any():
+            raise InvalidParameterError(f"pattern(s) {np.flatnonzero(empty).tolist()} are empty after background "
+                                        "removal (no peaks above the background)")  # fmt: skip
+    return preprocess_patterns(rows, preprocessing)

@@ -18,15 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from pymatgen_ml_xrd.background import check_background, remove_background
+from pymatgen_ml_xrd.background import check_background
 from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
-from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
-from pymatgen_ml_xrd.preprocessing import preprocess_patterns
+from pymatgen_ml_xrd.estimators.pattern_input import model_rows
 
 __all__ = ["ModelFileError", "SpaceGroupClassifier"]
 
@@ -211,8 +210,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
     def _fit_arrays(self, X, y, epochs, validation_data):
         if y is None:
             raise InvalidParameterError("fit(X, y) needs the space-group numbers y")
-        lam = resolve_wavelength(self.wavelength)[0]
-        rows = preprocess_patterns(patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam)), self.preprocessing)
+        rows = self._rows(X)  # the same conversion, background removal and preprocessing as predict
         y = np.asarray(y)
         if y.shape != (len(rows),):
             raise InvalidParameterError(f"y must hold one space group per pattern: {y.shape} for {len(rows)} patterns")
@@ -356,17 +354,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
     def _rows(self, X) -> NDArray[np.float32]:
-        lam = resolve_wavelength(self.wavelength)[0]
-        measured = self.background != "none"
-        rows = patterns_on_grid(X, self.grid_, lam, XRDCalculator(lam), offset_negative=measured)
-        if measured:
-            before = rows.max(axis=1)
-            rows = remove_background(rows, float(self.two_theta[2]), self.background, float(self.background_window))
-            empty = ~(rows.max(axis=1) > 1e-6 * before)  # round-off of a flat scan is not a peak
-            if empty.any():
-                raise InvalidParameterError(f"pattern(s) {np.flatnonzero(empty).tolist()} are empty after background "
-                                            "removal (no peaks above the background)")  # fmt: skip
-        return preprocess_patterns(rows, self.preprocessing)
+        return model_rows(X, self.grid_, resolve_wavelength(self.wavelength)[0], self.preprocessing, self.background,
+                          float(self.background_window))
 
     def decision_function(self, X) -> NDArray[np.float32]:
         """Logits (n, n_classes) before temperature scaling."""

@@ -14,6 +14,10 @@
    least ``--min-members`` members), named after their AFLOW prototype when one matches, else
    "<most common formula> (<space-group symbol>)".
 
+4. Substitution formulas for synthetic members: {space group | anonymized formula: reduced
+   formulas} of the ICSD formula index, for pairs with at least 3 formulas, at most 30 each (a
+   fixed random sample), written to pymatgen_ml_xrd/data/substitution_formulas.json.gz.
+
 Each record carries up to three prototype CIFs (the AFLOW prototype and/or real members of the
 training half, :func:`~pymatgen_ml_xrd.generation.build_default.in_statistics_half`) and how it was
 matched. Writes pymatgen_ml_xrd/data/structure_types_default.json.gz.
@@ -221,6 +225,18 @@ def build_catalogue(data: Path, min_members: int = 8, cache: Path | None = None,
     }
 
 
+def substitution_table(data: Path, min_formulas: int = 3, cap: int = 30) -> dict[str, list[str]]:
+    """{"SG|ANON": formulas} of the ICSD formula index (see the module docstring)."""
+    import numpy as np
+
+    from pymatgen_ml_xrd.identification.variants import formulas_by_type
+
+    table = formulas_by_type(data / "icsd_index" / "icsd_filtered_info_2025_v3.json.gz")
+    rng = np.random.default_rng(0)
+    return {f"{g}|{anon}": (v if len(v) <= cap else sorted(rng.choice(v, cap, replace=False).tolist()))
+            for (g, anon), v in sorted(table.items()) if len(v) >= min_formulas}  # fmt: skip
+
+
 def load_default_catalogue() -> dict:
     """The shipped catalogue (see :func:`build_catalogue`)."""
     with gzip.open(CATALOGUE, "rt") as fh:
@@ -238,8 +254,11 @@ def main(argv: list[str] | None = None) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         catalogue = build_catalogue(args.data, args.min_members, args.cache, n_types=args.n_types)
+        formulas = substitution_table(args.data)
     with gzip.open(args.out, "wt") as fh:
         json.dump(catalogue, fh)
+    with gzip.open(args.out.with_name("substitution_formulas.json.gz"), "wt") as fh:
+        json.dump(formulas, fh)
     crystinet = sum(t["origin"].startswith("CrySTINet") for t in catalogue["types"])
     print(f"{len(catalogue['types'])} types ({crystinet} of paper 003, {len(catalogue['types']) - crystinet} populous); "
           f"not matched: {len(catalogue['not_matched'])}; wrote {args.out}")

@@ -1,7 +1,8 @@
 """1-D ResNets with group normalisation for diffractograms (paper 001, SI S2.1).
 
-``build_resnet1d(n_points, n_classes, architecture)`` with architecture ``"compact"`` (the CPU
-default: four stages of one basic block each), ``"resnet10"``, ``"resnet50"`` or
+``build_resnet1d(n_points, n_classes, architecture)`` with architecture ``"tiny"`` (half the
+widths of compact; the RCNets of StructureTypeIdentifier), ``"compact"`` (the CPU default of
+SpaceGroupClassifier: four stages of one basic block each), ``"resnet10"``, ``"resnet50"`` or
 ``"resnet101"`` (the paper's depths, bottleneck blocks for 50/101). Group normalisation instead
 of batch normalisation, as in the paper: its statistics do not depend on the batch.
 """
@@ -12,6 +13,7 @@ __all__ = ["build_resnet1d", "ARCHITECTURES"]
 
 #: (block type, blocks per stage, filters per stage, stem filters)
 ARCHITECTURES = {
+    "tiny": ("basic", (1, 1, 1, 1), (16, 32, 48, 64), 16),
     "compact": ("basic", (1, 1, 1, 1), (32, 64, 96, 128), 32),
     "resnet10": ("basic", (1, 1, 1, 1), (64, 128, 256, 512), 64),
     "resnet50": ("bottleneck", (3, 4, 6, 3), (64, 128, 256, 512), 64),

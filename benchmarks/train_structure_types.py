@@ -1,0 +1,95 @@
+"""Train the shipped StructureTypeIdentifier (the default RCNets) with the package's own fit().
+
+    python benchmarks/train_structure_types.py [--data ../shared/data] [--patterns-per-type 300] \
+        [--epochs 15] [--types-per-rcnet 10] [--max-types N] [--out DIR] [--publish]
+
+Types: the default catalogue (pymatgen_ml_xrd/data/structure_types_default.json.gz, built by
+``python -m pymatgen_ml_xrd.identification.build_default_types``). Members: the real structures
+of each type in the training half of ../shared/data/structures (``in_statistics_half``), or the
+catalogue's prototype CIFs where a type has none; the held-out half stays unseen for
+benchmarks/bench_structure_types.py. Training patterns: members and synthetic variants
+(substitution, strain, Wyckoff-projected jitter) with drawn profiles and ExperimentalEffects(),
+background removed with SNIP. ``--publish`` writes pymatgen_ml_xrd/pretrained/structure_types/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def training_members(data: Path, catalogue: dict, cache: Path):
+    """(structures, type names): training-half members of every catalogue type (prototypes where none)."""
+    from pymatgen.core import Structure
+
+    from pymatgen_ml_xrd.identification.members import member_structures, type_key_table
+
+    table = type_key_table(data, cache)
+    train = table[table["train"].astype(bool)]
+    structures, names = [], []
+    for t in catalogue["types"]:
+        rows = train[train["key"] == t["key"]]
+        found = member_structures(data, rows)
+        if not found:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = [Structure.from_str(cif, fmt="cif") for cif in t["prototypes"]]
+        structures += found
+        names += [t["name"]] * len(found)
+    return structures, names
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--cache", type=Path, default=REPO / "benchmarks" / "results" / "type_keys.csv")
+    ap.add_argument("--patterns-per-type", type=int, default=300)
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--types-per-rcnet", type=int, default=10)
+    ap.add_argument("--max-types", type=int, default=None, help="first N catalogue types only (smoke runs)")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "structure_types_model")
+    ap.add_argument("--publish", action="store_true", help="copy the RCNets to pymatgen_ml_xrd/pretrained/structure_types")
+    args = ap.parse_args()
+
+    from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+    from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
+    from pymatgen_ml_xrd.identification.build_default_types import load_default_catalogue
+
+    catalogue = load_default_catalogue()
+    if args.max_types:
+        catalogue = {**catalogue, "types": catalogue["types"][: args.max_types]}
+    t0 = time.time()
+    structures, names = training_members(args.data, catalogue, args.cache)
+    print(f"{len(set(names))} types, {len(structures)} member structures ({time.time() - t0:.0f} s)")
+    ident = StructureTypeIdentifier(pretrained=None, patterns_per_type=args.patterns_per_type, epochs=args.epochs,
+                                    types_per_rcnet=args.types_per_rcnet, effects=ExperimentalEffects().to_dict())
+    ident.fit(structures, names)
+    command = " ".join(["train_structure_types.py", *os.sys.argv[1:]])
+    for m in ident.rcnets_:
+        m.metadata["command"] = command
+        m.metadata["catalogue"] = catalogue["command"]
+        m.metadata["members"] = "training half of ../shared/data/structures (in_statistics_half), else prototypes"
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    ident.save(args.out)
+    print(f"trained {len(ident.rcnets_)} RCNets in {time.time() - t0:.0f} s; wrote {args.out}")
+    if args.publish:
+        target = REPO / "pymatgen_ml_xrd" / "pretrained" / "structure_types"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for m in ident.rcnets_:
+            m.save(target / m.name)
+        print(f"published {len(ident.rcnets_)} RCNets to {target}")
+
+
+if __name__ == "__main__":
+    main()

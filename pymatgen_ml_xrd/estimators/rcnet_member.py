@@ -1,0 +1,128 @@
+"""One trained RCNet of a StructureTypeIdentifier: its types, model, and average patterns.
+
+An :class:`RCNetMember` is what a plugin ships (``name.keras`` + ``name.json``): the structure-type
+records it classifies (with prototypes), the Keras RCNet, the average training pattern of each
+type (for the similarity S of the reliability, paper 003), the input grid and preprocessing, and
+how it was trained. Members are never retrained once written; new types come as new members.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
+from pymatgen_ml_xrd.structure_types import StructureType, validate_structure_type
+
+__all__ = ["RCNetMember", "train_rcnet"]
+
+FORMAT = "pymatgen_ml_xrd.RCNet"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class RCNetMember:
+    """A trained RCNet.
+
+    Attributes:
+        name: identifier of the RCNet (unique within an identifier).
+        types: the structure types of its softmax, in output order.
+        model: Keras model, output (n, len(types) + 1): type logits, confidence logit.
+        average_patterns: (len(types), n_points) mean preprocessed training pattern per type.
+        two_theta: (start, stop, step) [deg] of the input grid; wavelength: its radiation.
+        preprocessing, background, background_window: what predict applies before the model.
+        metadata: training provenance.
+    """
+
+    name: str
+    types: list[StructureType]
+    model: object
+    average_patterns: NDArray[np.float32]
+    two_theta: tuple[float, float, float]
+    wavelength: str = "CuKa1"
+    preprocessing: str = "sqrt"
+    background: str = "snip"
+    background_window: float = 3.0
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def type_names(self) -> list[str]:
+        return [t.name for t in self.types]
+
+    def outputs(self, rows: NDArray[np.float32]) -> tuple[NDArray, NDArray, NDArray]:
+        """(type probabilities (n, T), confidence (n,), cosine similarity to every type's average
+        pattern (n, T)) for preprocessed rows on this member's grid."""
+        from pymatgen_ml_xrd.models.rcnet import split_outputs
+
+        proba, confidence = split_outputs(self.model.predict(rows, batch_size=256, verbose=0))
+        a = self.average_patterns / np.linalg.norm(self.average_patterns, axis=1, keepdims=True)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        similarity = (rows / np.where(norms > 0, norms, 1.0)) @ a.T
+        return proba, confidence, similarity
+
+    def save(self, path: str | Path) -> Path:
+        meta = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name,
+            "types": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in t.__dict__.items()} for t in self.types],
+            "average_patterns": np.round(self.average_patterns, 5).tolist(),
+            "two_theta": list(self.two_theta), "wavelength": self.wavelength, "preprocessing": self.preprocessing,
+            "background": self.background, "background_window": self.background_window, "metadata": self.metadata,
+        }  # fmt: skip
+        return write_model_files(self.model, path, meta, include_optimizer=False)
+
+    @classmethod
+    def load(cls, path: str | Path, source: str | None = None) -> RCNetMember:
+        """Read a member; ``source`` re-stamps its types' plugin name. Refuses damaged files."""
+        model, meta = read_model_files(path, FORMAT, FORMAT_VERSION, compile=False)
+        try:
+            types = [validate_structure_type({k: v for k, v in t.items() if k != "source"},
+                                             source or t.get("source", "")) for t in meta["types"]]  # fmt: skip
+            average = np.asarray(meta["average_patterns"], dtype=np.float32)
+            two_theta = tuple(float(v) for v in meta["two_theta"])
+        except Exception as err:  # noqa: BLE001 - any malformed field is a damaged file
+            raise ModelFileError(f"{Path(path).with_suffix('.json')} is damaged: {err}") from None
+        n_points = int(round((two_theta[1] - two_theta[0]) / two_theta[2])) + 1
+        if average.shape != (len(types), n_points) or model.output_shape[-1] != len(types) + 1 \
+                or model.input_shape[-1] != n_points:
+            raise ModelFileError(f"{Path(path).with_suffix('.keras')} does not fit its metadata "
+                                 f"({len(types)} types, {n_points} grid points)")  # fmt: skip
+        return cls(name=meta["name"], types=types, model=model, average_patterns=average, two_theta=two_theta,
+                   wavelength=meta["wavelength"], preprocessing=meta["preprocessing"], background=meta["background"],
+                   background_window=float(meta["background_window"]), metadata=meta.get("metadata", {}))  # fmt: skip
+
+
+def train_rcnet(name: str, types: list[StructureType], x: NDArray[np.float32], y: NDArray[np.int64],
+                two_theta: tuple[float, float, float], epochs: int = 15, batch_size: int = 64,
+                learning_rate: float = 1e-3, architecture: str = "compact", budget: float = 0.3, seed: int = 0,
+                verbose: int = 0, **settings) -> RCNetMember:
+    """Train one RCNet on preprocessed rows ``x`` with type indices ``y`` (DeVries-Taylor confidence)."""
+    import keras
+
+    from pymatgen_ml_xrd.models.rcnet import ConfidenceBudget, ConfidenceLoss, build_rcnet
+
+    if len(types) < 2:
+        raise ValueError(f"an RCNet needs at least two types, got {len(types)}")
+    keras.utils.set_random_seed(seed)
+    model = build_rcnet(x.shape[1], len(types), architecture)
+    steps = epochs * int(np.ceil(len(x) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.02)
+    loss = ConfidenceLoss()
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4), loss=loss)
+    probe = x[np.random.default_rng(seed).permutation(len(x))[:512]]
+    budget_cb = ConfidenceBudget(loss, probe, budget=budget)
+    t0, cpu0 = time.time(), time.process_time()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose,
+                        callbacks=[budget_cb])  # fmt: skip
+    average = np.stack([x[y == t].mean(axis=0) for t in range(len(types))]).astype(np.float32)
+    metadata = {
+        "trained": time.strftime("%Y-%m-%d"), "patterns": int(len(x)), "epochs": int(epochs),
+        "architecture": architecture, "final_loss": float(history.history["loss"][-1]),
+        "confidence_budget": budget, "confidence_history": budget_cb.history,
+        "wall_seconds": time.time() - t0, "cpu_seconds": time.process_time() - cpu0,
+    }  # fmt: skip
+    return RCNetMember(name=name, types=list(types), model=model, average_patterns=average, two_theta=two_theta,
+                       metadata=metadata, **settings)

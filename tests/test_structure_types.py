@@ -1,0 +1,207 @@
+"""Structure-type identification: type keys, variants, grouping, RCNets, the identifier, plugins."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pymatgen_ml_xrd import hooks  # noqa: E402
+from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError  # noqa: E402
+from pymatgen_ml_xrd.estimators.model_files import ModelFileError  # noqa: E402
+from pymatgen_ml_xrd.estimators.structure_type import UNKNOWN, StructureTypeIdentifier  # noqa: E402
+from pymatgen_ml_xrd.identification.grouping import group_types  # noqa: E402
+from pymatgen_ml_xrd.identification.type_keys import split_key, structure_type_key  # noqa: E402
+from pymatgen_ml_xrd.identification.variants import VariantMaker  # noqa: E402
+
+GRID = (10.0, 70.0, 0.1)
+
+
+def rocksalt(a=5.64, el=("Na", "Cl")):
+    return Structure.from_spacegroup(225, Lattice.cubic(a), list(el), [[0, 0, 0], [0.5, 0.5, 0.5]])
+
+
+def cscl(a=4.11, el=("Cs", "Cl")):
+    return Structure.from_spacegroup(221, Lattice.cubic(a), list(el), [[0, 0, 0], [0.5, 0.5, 0.5]])
+
+
+def fluorite(a=5.46, el=("Ca", "F")):
+    return Structure.from_spacegroup(225, Lattice.cubic(a), list(el), [[0, 0, 0], [0.25, 0.25, 0.25]])
+
+
+def wurtzite(a=3.25, c=5.21, el=("Zn", "O"), u=0.382):
+    return Structure.from_spacegroup(186, Lattice.hexagonal(a, c), list(el), [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, u]])
+
+
+def test_type_keys():
+    assert structure_type_key(rocksalt()) == "225|ab|AB"
+    assert structure_type_key(fluorite()) == "225|ac|AB2"
+    assert structure_type_key(wurtzite()) == "186|bb|AB"
+    assert split_key("221|abc|ABC3") == (221, "abc", "ABC3")
+    disordered = rocksalt()
+    disordered.replace(0, {"Na": 0.5, "K": 0.5})
+    with pytest.raises(InvalidStructureError, match="disordered"):
+        structure_type_key(disordered)
+
+
+def test_variants_keep_the_type_and_move_only_free_coordinates():
+    rng = np.random.default_rng(0)
+    maker = VariantMaker({(186, "AB"): ["ZnS", "CdSe", "AlN"]}, strain=0.05, jitter=0.05, substitution_rate=1.0)
+    base = wurtzite()
+    variants = maker.variants(base, 6, rng)
+    assert all(structure_type_key(v) == "186|bb|AB" for v in variants)
+    assert {v.composition.reduced_formula for v in variants} <= {"ZnS", "CdSe", "AlN", "ZnO"}
+    assert len({v.composition.reduced_formula for v in variants}) >= 2
+    # a free z coordinate moves; x, y of the 2b sites are fixed by symmetry
+    pure_jitter = VariantMaker(strain=0.0, jitter=0.05, substitution_rate=0.0)
+    moved = pure_jitter.variants(base, 1, np.random.default_rng(3))[0]
+    z = sorted(moved.frac_coords[:, 2] % 1)
+    assert not np.allclose(z, sorted(base.frac_coords[:, 2] % 1), atol=1e-4)
+    xy = {tuple(np.round(c[:2] % 1, 4)) for c in moved.frac_coords}
+    assert xy <= {(0.3333, 0.6667), (0.6667, 0.3333)}
+    # rock salt has no free coordinate: jitter leaves positions alone, strain keeps the cell cubic
+    strained = VariantMaker(strain=0.05, jitter=0.05, substitution_rate=0.0).variants(rocksalt(), 3, rng)
+    for s in strained:
+        a, b, c = s.lattice.abc
+        assert abs(a - b) < 1e-9 and abs(b - c) < 1e-9 and structure_type_key(s) == "225|ab|AB"
+
+
+def test_grouping_keeps_similar_types_together():
+    rng = np.random.default_rng(0)
+    base = rng.random((3, 50)) ** 6
+    patterns = np.concatenate([base[i] + 0.01 * rng.random((8, 50)) for i in range(3)])  # 3 families of 8
+    groups = group_types(patterns, per_group=8)
+    assert sorted(len(g) for g in groups) == [8, 8, 8]
+    assert all(len({i // 8 for i in g}) == 1 for g in groups)
+    assert group_types(patterns[:5], per_group=8) == [[0, 1, 2, 3, 4]]
+    with pytest.raises(ValueError, match="two types"):
+        group_types(patterns[:1])
+
+
+def test_confidence_loss_matches_its_formula():
+    from pymatgen_ml_xrd.models.rcnet import ConfidenceLoss, split_outputs
+
+    out = np.array([[2.0, 0.5, -1.0, 0.3], [0.1, 0.2, 0.3, -2.0]], dtype=np.float32)
+    y = np.array([0, 2])
+    p, c = split_outputs(out)
+    for hint_rate, c_used in ((0.0, np.ones(2)), (1.0, c)):
+        loss = ConfidenceLoss(lam=0.5, hint_rate=hint_rate, reduction=None)
+        mixed = c_used[:, None] * p + (1 - c_used[:, None]) * np.eye(3)[y]
+        expected = -np.log(mixed[np.arange(2), y]) + 0.5 * -np.log(c)
+        np.testing.assert_allclose(np.asarray(loss(y, out)), expected, rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    structures = [rocksalt(), rocksalt(5.0, ("Mg", "O")), cscl(), cscl(3.0, ("Fe", "Al")), fluorite(),
+                  fluorite(5.8, ("Sr", "F"))]  # fmt: skip
+    names = ["rocksalt", "rocksalt", "CsCl", "CsCl", "fluorite", "fluorite"]
+    ident = StructureTypeIdentifier(pretrained=None, two_theta=GRID, patterns_per_type=50, epochs=8, verbose=False,
+                                    types_per_rcnet=3, effects=None)  # fmt: skip
+    return ident.fit(structures, names), structures, names
+
+
+def test_identifier_predicts_and_follows_the_reliability_formula(fitted):
+    ident, structures, names = fitted
+    assert list(ident.classes_) == ["CsCl", "fluorite", "rocksalt"] and len(ident.rcnets_) == 1
+    assert [t.space_group for t in ident.structure_types_] == [221, 225, 225]
+    # the training members with strained cells (a few epochs on 60 patterns per type cannot be
+    # expected to tell apart other compositions of these fcc types)
+    test = [rocksalt(5.7), cscl(4.05), fluorite(5.5)]
+    r = ident.predict_reliability(test)
+    assert r.shape == (3, 3)
+    p, c, s = ident.rcnets_[0].outputs(ident._rows(test))
+    best = p.argmax(axis=1)
+    np.testing.assert_allclose(r[np.arange(3), best], 0.7 * s[np.arange(3), best] + 0.3 * c, rtol=1e-6)
+    closed = ident.set_params(threshold=0.0).predict(test)
+    assert list(closed) == ["rocksalt", "CsCl", "fluorite"]
+    assert list(ident.set_params(threshold=1.0).predict(test)) == [UNKNOWN] * 3
+    ident.set_params(threshold=0.6)
+    top, rel = ident.predict_top_k(test, k=2)
+    assert top.shape == (3, 2) and (rel[:, 0] >= rel[:, 1]).all()
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        StructureTypeIdentifier(pretrained=None, alpha=1.5).set_params().fit(structures, names)
+    bad = ident.set_params(alpha=2.0)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        bad.predict(test)
+    ident.set_params(alpha=0.7)
+
+
+def test_explain_gives_a_heatmap_on_the_pattern_grid(fitted):
+    ident, _, _ = fitted
+    out = ident.explain(fluorite(5.5, ("Ce", "O")))
+    assert out["heatmap"].shape == out["two_theta"].shape == (601,)
+    assert out["heatmap"].min() >= 0 and out["heatmap"].max() == pytest.approx(1.0)
+    assert out["type"] in ident.classes_ and out["rcnet"] == ident.rcnets_[0].name
+    with pytest.raises(InvalidParameterError, match="unknown structure type"):
+        ident.explain(rocksalt(), type_name="spinel")
+
+
+def test_save_load_and_add_types_leave_existing_rcnets_untouched(fitted, tmp_path):
+    ident, structures, _ = fitted
+    ident.save(tmp_path / "ident")
+    loaded = StructureTypeIdentifier.load(tmp_path / "ident")
+    np.testing.assert_allclose(loaded.predict_reliability(structures), ident.predict_reliability(structures), atol=1e-5)
+    before = [w.copy() for w in loaded.rcnets_[0].model.get_weights()]
+    loaded.set_params(epochs=2, patterns_per_type=20)
+    loaded.add_types([wurtzite(), wurtzite(3.8, 6.2, ("Cd", "S")), cscl(), rocksalt()],
+                     ["wurtzite", "wurtzite", "CsCl-2", "rocksalt-2"], name="extra")  # fmt: skip
+    assert len(loaded.rcnets_) == 2 and "wurtzite" in loaded.classes_ and len(loaded.classes_) == 6
+    for a, b in zip(before, loaded.rcnets_[0].model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(InvalidParameterError, match="already classified"):
+        loaded.add_types([rocksalt(), cscl()], ["rocksalt", "new"])
+    with pytest.raises(ModelFileError, match="identifier.json"):
+        StructureTypeIdentifier.load(tmp_path / "nothing")
+    with pytest.raises(InvalidParameterError, match="two structure types"):
+        StructureTypeIdentifier(pretrained=None).fit([rocksalt()], ["rocksalt"])
+    with pytest.raises(InvalidParameterError, match="one type name per structure"):
+        StructureTypeIdentifier(pretrained=None).fit([rocksalt(), cscl()], ["a"])
+
+
+def test_broken_rcnet_plugins_are_skipped_by_name(fitted, tmp_path):
+    ident, structures, _ = fitted
+    ident.save(tmp_path / "good")
+    member = ident.rcnets_[0]
+
+    class Good:
+        @hooks.hookimpl
+        def pmlxrd_rcnets(self):
+            return [{"path": str(tmp_path / "good" / member.name), "types": member.type_names}]
+
+    class Missing:
+        @hooks.hookimpl
+        def pmlxrd_rcnets(self):
+            return [{"path": str(tmp_path / "nowhere"), "types": ["x"]}]
+
+    class Duplicate(Good):
+        pass
+
+    pm = hooks.plugin_manager(load_entry_points=False)
+    for name, plugin in (("good", Good()), ("missing", Missing()), ("duplicate", Duplicate())):
+        hooks.register(pm, plugin, name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        members = hooks.collect_rcnets(pm)
+    assert len(members) == 1 and members[0].types[0].source == "good"
+    text = " ".join(str(w.message) for w in caught)
+    assert "'missing'" in text and "does not exist" in text and "'duplicate'" in text and "already classified" in text
+
+
+def test_default_catalogue_and_plugin():
+    from pymatgen_ml_xrd.identification.build_default_types import crystinet_candidates, load_default_catalogue
+
+    catalogue = load_default_catalogue()
+    types = catalogue["types"]
+    assert len(types) >= 100 and len({t["name"] for t in types}) == len(types)
+    assert len({t["key"] for t in types}) == len(types)
+    assert sum(t["origin"].startswith("CrySTINet") for t in types) >= 50
+    assert all(t["prototypes"] and "_cell_length_a" in t["prototypes"][0] for t in types)
+    assert crystinet_candidates("Calcite-CaCO3(hR10)") == (["CaCO3"], ["calcite"])
+    assert crystinet_candidates("Pyroxene-CaMg(SiO3)2")[0] == ["CaMg(SiO3)2"]
+    assert crystinet_candidates("fcc(ccp)-Cu") == (["Cu"], ["fcc"])
