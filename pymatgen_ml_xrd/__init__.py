@@ -22,6 +22,8 @@ _LAZY = {
     "SyntheticStructureGenerator": "pymatgen_ml_xrd.generation.generator",
     "SpaceGroupClassifier": "pymatgen_ml_xrd.estimators.space_group",
     "CompositionToXRD": "pymatgen_ml_xrd.estimators.composition_to_xrd",
+    "StructureTypeIdentifier": "pymatgen_ml_xrd.estimators.structure_type",
+    "ExperimentalEffects": "pymatgen_ml_xrd.diffraction.experimental_effects",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -205,3 +205,43 @@ def test_default_catalogue_and_plugin():
     assert crystinet_candidates("Calcite-CaCO3(hR10)") == (["CaCO3"], ["calcite"])
     assert crystinet_candidates("Pyroxene-CaMg(SiO3)2")[0] == ["CaMg(SiO3)2"]
     assert crystinet_candidates("fcc(ccp)-Cu") == (["Cu"], ["fcc"])
+
+
+def test_structure_type_featurizer_columns(fitted):
+    import pandas as pd
+
+    from pymatgen_ml_xrd.featurizers import StructureTypeFeatures
+
+    ident, structures, _ = fitted
+    feat = StructureTypeFeatures(k=2, identifier=ident)
+    df = pd.DataFrame({"entry": [structures[0], "not a pattern", structures[2]]})
+    out = feat.featurize_dataframe(df, "entry", ignore_errors=True, pbar=False)
+    assert list(out.columns[1:]) == feat.feature_labels()
+    assert out["structure_type_top1"].iloc[0] in ident.classes_ and out["structure_type"].isna().iloc[1]
+    row = out.iloc[0]
+    assert (row["structure_type"] == "unknown") == row["structure_type_unknown"]
+    assert row["structure_type_reliability"] == pytest.approx(row["structure_type_reliability1"])
+    assert any("Crystal Structure Assignment" in c for c in feat.citations())  # paper 003
+
+
+def test_cli_identify_and_train_structure_types(fitted, tmp_path, capsys):
+    import json
+
+    from pymatgen_ml_xrd import cli
+
+    ident, structures, _ = fitted
+    ident.save(tmp_path / "model")
+    structures[0].to(filename=str(tmp_path / "nacl.cif"))
+    png = tmp_path / "types.png"
+    assert cli.main(["identify", str(tmp_path / "nacl.cif"), "--model", str(tmp_path / "model"), "--no-plugins",
+                     "--png", str(png), "--threshold", "0"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "1." in out and png.stat().st_size > 10_000
+    assert cli.main(["identify", str(tmp_path / "nacl.cif"), "--model", str(tmp_path / "model"), "--no-plugins",
+                     "--json"]) == 0  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert result[0]["type"] in (*ident.classes_, UNKNOWN) and len(result[0]["top"]) == 3
+    with pytest.raises(SystemExit, match="one FOLDER"):
+        cli.main(["train", "structure-types", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="at least two sub-folders"):
+        cli.main(["train", "structure-types", str(tmp_path / "model"), "--out", str(tmp_path / "x")])

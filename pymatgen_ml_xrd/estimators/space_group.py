@@ -61,7 +61,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
         pretrained: "default" (shipped weights for simulated patterns), "experimental" (shipped
             weights for measured patterns: trained with experimental effects, predicts after
             background removal), a path written by :meth:`save`, or None (fit first).
-        architecture: "compact" (CPU default), "resnet10", "resnet50", "resnet101", "parkcnn_medium",
+        architecture: "compact" (CPU default), "tiny", "resnet10", "resnet50", "resnet101", "parkcnn_medium",
             "parkcnn_big".
         two_theta: (start, stop, step) [deg] of the model's input grid.
         wavelength: radiation of the model's input (patterns at other wavelengths are converted).

@@ -215,10 +215,12 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         t = member.type_names.index(type_name)
         model = member.model
         conv = [layer for layer in model.layers if layer.name.endswith("_out")][-1]
-        grad_model = keras.Model(model.inputs, [conv.output, model.output])
+        grad_model = keras.Model(model.inputs, [conv.output, model.outputs[0]])
         x = tf.constant(rows)
         with tf.GradientTape() as tape:
             features, out = grad_model(x, training=False)
+            if isinstance(out, (list, tuple)):  # a reloaded functional model nests its single output
+                out = out[0]
             target = out[:, t]
         grads = tape.gradient(target, features)[0].numpy()  # (positions, channels)
         weights = grads.mean(axis=0)
