@@ -348,3 +348,23 @@ def test_init_from_starts_from_saved_weights(tiny, tmp_path):
         clone(clf).set_params(pretrained=None, space_groups=(2, 225)).fit(n_patterns=16, init_from=str(tmp_path / "start"))
     with pytest.raises(InvalidParameterError, match="init_from"):
         clone(clf).set_params(pretrained=None).fit(np.ones((2, 601)), [2, 225], init_from=str(tmp_path / "start"))
+
+
+def test_shipped_experimental_model(tmp_path, capsys):
+    from pathlib import Path
+
+    from pymatgen_ml_xrd import cli
+    from pymatgen_ml_xrd.io import read_pattern
+
+    clf = SpaceGroupClassifier(pretrained="experimental")
+    scan = read_pattern(Path(__file__).parent / "data" / "patterns" / "LiMnO2.xy")
+    top = clf.predict_top_k([scan], k=5)
+    assert top.shape == (1, 5) and set(top.ravel()) <= set(clf.classes_)
+    assert clf.background == "snip" and clf.effects is not None and clf.profile == "pseudo-voigt"
+    training = clf.metadata_["training"]
+    assert "initialised from" in training["source"] and "--experimental" in training["command"]
+    # the command line picks the experimental model for a measured scan
+    assert cli.main(["classify", str(Path(__file__).parent / "data" / "patterns" / "LiMnO2.xy"), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)[0]["top"]
+    expected = clf.predict_proba([scan])[0]
+    assert listed[0]["probability"] == pytest.approx(float(expected.max()), rel=1e-5)
