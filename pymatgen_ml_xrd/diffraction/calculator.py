@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -31,6 +32,11 @@ from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     reflections_and_shells,
 )
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
+from pymatgen_ml_xrd.diffraction.texture import (
+    NO_TEXTURE,
+    check_preferred_orientation,
+    random_preferred_orientation,
+)
 from pymatgen_ml_xrd.diffraction.wavelengths import (
     KALPHA2_TO_KALPHA1_RATIO,
     WAVELENGTHS,
@@ -146,6 +152,7 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         effects: ExperimentalEffects | None = None,
         seed: int | np.random.Generator | None = None,
         impurity: Structure | CrystalArrays | None = None,
+        preferred_orientation: tuple[Sequence[float], float] | None = None,
     ) -> Diffractogram:
         """Dense powder diffractogram with peak profiles.
 
@@ -173,6 +180,10 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             seed: integer seed or numpy Generator of the effects' random draws.
             impurity: the impurity phase's structure, simulated with the same settings; needed
                 when ``effects.impurity_fraction`` is set.
+            preferred_orientation: ``((h, k, l), r)``: March-Dollase texture along the normal of
+                the lattice plane (h k l) of the structure's cell, r < 1 for plates, r > 1 for
+                needles, 1 for none (:mod:`~pymatgen_ml_xrd.diffraction.texture`). When None and
+                ``effects.preferred_orientation`` is set, a low-index direction and r are drawn.
 
         Returns:
             Diffractogram on the grid, at the calculator's wavelength (K-alpha1 with ``kalpha2``).
@@ -181,10 +192,16 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         if x is None:
             raise InvalidParameterError(f"two_theta_range must be a (start, stop) pair, got {two_theta_range!r}")
         settings = self._dense_settings(x, profile, crystallite_size, caglioti, eta, kalpha2, scherrer_constant)
+        texture = check_preferred_orientation(preferred_orientation)
+        if effects is not None and not isinstance(effects, ExperimentalEffects):
+            raise InvalidParameterError(f"effects must be an ExperimentalEffects, got {type(effects).__name__}")
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if preferred_orientation is None and effects is not None and effects.preferred_orientation is not None:
+            texture = random_preferred_orientation(rng, effects.preferred_orientation)
         y = np.empty(len(x), dtype=np.float64)
-        self._render(structure, x, step, settings, y, normalize, label="the structure")
+        self._render(structure, x, step, settings, y, normalize, label="the structure", texture=texture)
         if effects is not None:
-            y = self._with_effects(x, step, settings, y, effects, seed, impurity)
+            y = self._with_effects(x, step, settings, y, effects, rng, impurity)
         return Diffractogram(x, y, wavelength=settings["wavelength"], radiation=settings["radiation"])
 
     def get_diffractograms(
@@ -200,11 +217,13 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         scherrer_constant: float = 0.9,
         normalize: bool = True,
         dtype: type = np.float32,
+        preferred_orientation: tuple[Sequence[float], float] | Sequence | None = None,
     ) -> NDArray:
         """Dense diffractograms of many structures as one array of shape (n, n_points).
 
         Same options as :meth:`get_diffractogram`; ``crystallite_size`` may also be one size [nm]
-        per structure. Errors name the index of the offending structure.
+        per structure and ``preferred_orientation`` one ``((h, k, l), r)`` (or None) per
+        structure. Errors name the index of the offending structure.
         """
         structures = list(structures)
         x = two_theta_grid(two_theta_range[0], two_theta_range[1], step) if _is_pair(two_theta_range) else None
@@ -218,20 +237,19 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
                 )
         else:
             sizes = [crystallite_size] * len(structures)  # type: ignore[list-item]
+        textures = _per_structure_textures(preferred_orientation, len(structures))
         out = np.empty((len(structures), len(x)), dtype=dtype)
         row = np.empty(len(x), dtype=np.float64)
         cache: dict = {}
         for i, (structure, size) in enumerate(zip(structures, sizes)):
             if size not in cache:
                 cache[size] = self._dense_settings(x, profile, size, caglioti, eta, kalpha2, scherrer_constant)
-            self._render(structure, x, step, cache[size], row, normalize, label=f"structure {i}")
+            self._render(structure, x, step, cache[size], row, normalize, label=f"structure {i}", texture=textures[i])
             out[i] = row
         return out
 
     # ------------------------------------------------------------------ internals
-    def _with_effects(self, x, step, settings, y, effects, seed, impurity) -> NDArray[np.float64]:
-        if not isinstance(effects, ExperimentalEffects):
-            raise InvalidParameterError(f"effects must be an ExperimentalEffects, got {type(effects).__name__}")
+    def _with_effects(self, x, step, settings, y, effects, rng, impurity) -> NDArray[np.float64]:
         impurities = None
         if effects.impurity_fraction is not None:
             if impurity is None:
@@ -243,7 +261,6 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             self._render(impurity, x, step, settings, impurities[0], True, label="the impurity")
         top = float(y.max())
         scale = top if top > 0 else 1.0
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return effects.apply(x, y[None, :] / scale, rng, impurities=impurities)[0].astype(np.float64) * scale
 
     def _prepare(self, structure) -> tuple[Structure, CrystalArrays, NDArray]:
@@ -371,7 +388,7 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             eta=float(eta), cutoff_g=cutoff_g, cutoff_l=cutoff_l, r_min=r_min, r_max=r_max,
         )  # fmt: skip
 
-    def _render(self, structure, x, step, s: dict, out, normalize: bool, label: str) -> None:
+    def _render(self, structure, x, step, s: dict, out, normalize: bool, label: str, texture=NO_TEXTURE) -> None:
         if isinstance(structure, CrystalArrays):
             arrays, ustar = structure, _NO_USTAR
         else:
@@ -387,7 +404,7 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             s["wavelength"], s["wavelength2"], s["ratio2"],
             float(x[0]), float(step), out,
             s["profile"], s["scherrer_k"], s["size_a"], s["u"], s["v"], s["w"], s["eta"],
-            s["cutoff_g"], s["cutoff_l"],
+            s["cutoff_g"], s["cutoff_l"], texture[0], texture[1],
         )  # fmt: skip
         if peak <= 0.0:
             raise InvalidStructureError(
@@ -395,6 +412,24 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             )
         if normalize:
             out /= peak
+
+
+def _per_structure_textures(value, n: int) -> list[tuple[NDArray, float]]:
+    """One checked (direction, r) per structure from None, one ((h, k, l), r) or a list of them."""
+    single = value is None or (_is_pair(value) and isinstance(value[1], numbers.Real))
+    if single:
+        return [check_preferred_orientation(value)] * n
+    if not isinstance(value, Sequence) or len(value) != n:
+        raise InvalidParameterError(
+            f"preferred_orientation must be ((h, k, l), r), None, or one of them per structure ({n}), got {value!r}"
+        )
+    textures = []
+    for i, v in enumerate(value):
+        try:
+            textures.append(check_preferred_orientation(v))
+        except InvalidParameterError as err:
+            raise InvalidParameterError(f"structure {i}: {err}") from None
+    return textures
 
 
 def _is_pair(value) -> bool:

@@ -19,6 +19,7 @@ from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     render_profiles,
     structure_factors_squared,
 )
+from pymatgen_ml_xrd.diffraction.texture import march_dollase_weights
 
 __all__ = ["PROFILE_GAUSSIAN", "PROFILE_PSEUDO_VOIGT", "peak_fwhm", "dense_pattern"]
 
@@ -57,15 +58,20 @@ def dense_pattern(
     wavelength, wavelength2, ratio2,
     x0, step, out,
     profile, scherrer_k, size_angstrom, u, v, w, eta, cutoff_gauss, cutoff_lorentz,
+    po_direction, po_r,
 ):  # fmt: skip
     """Render the diffractogram of one crystal into ``out`` (not normalised); returns its maximum.
 
     ``wavelength2`` > 0 adds a K-alpha2 copy of every peak at that wavelength, scaled by ``ratio2``.
+    ``po_r`` != 1 weighs every reflection by the March-Dollase function of its angle to the plane
+    normal ``po_direction`` (Miller indices, see :mod:`.texture`).
     """
     hkl, g = enumerate_reflections(inv_lattice, hmax, kmax, lmax, r_min, r_max)
     s2, shell = distinct_shells(g)
     expo = form_factor_exponentials(s2, element_rows, dw_b)
     f2 = structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, element_rows, ustar)
+    if po_r != 1.0:
+        f2 = f2 * march_dollase_weights(hkl, inv_lattice, po_direction, po_r)
     out[:] = 0.0
     for line in range(2):
         lam = wavelength if line == 0 else wavelength2

@@ -25,6 +25,12 @@ off (``None``) and the same seed gives the same result. Order, as a measurement 
    of the model grid a scan did not cover (off by default).
 
 Intensities are relative to the pure pattern's maximum of 1; results are clipped at 0.
+
+``preferred_orientation`` (a range of the March-Dollase r, off by default) is the one effect that
+acts on single reflections, so it is applied while the pattern is rendered, before all of the
+above: ``XRDCalculator.get_diffractogram(effects=...)`` and the training streams draw a
+low-index plane normal and r log-uniformly in the range for every pattern
+(:mod:`~pymatgen_ml_xrd.diffraction.texture`); ``apply`` leaves it to them.
 """
 
 from __future__ import annotations
@@ -72,6 +78,8 @@ class ExperimentalEffects:
         peak_counts: (min, max) counts at the pattern maximum for Poisson statistics (log-uniform).
         two_theta_start, two_theta_stop: ranges [deg] of the first and last measured angle;
             the rest of the grid is set to zero (None: the whole grid is measured).
+        preferred_orientation: range of the March-Dollase r (e.g. (0.6, 1.4); 1 = random
+            powder), drawn log-uniformly with a random low-index direction at rendering time.
     """
 
     impurity_fraction: Range | None = (0.0, 0.05)
@@ -88,6 +96,7 @@ class ExperimentalEffects:
     peak_counts: Range | None = (1e3, 1e5)
     two_theta_start: Range | None = None
     two_theta_stop: Range | None = None
+    preferred_orientation: Range | None = None
 
     def __post_init__(self) -> None:
         for name in ("impurity_fraction", "zero_shift", "sample_displacement", "hump_height",
@@ -99,6 +108,7 @@ class ExperimentalEffects:
         _check_range("peak_counts", self.peak_counts, lower=1.0)
         _check_range("two_theta_start", self.two_theta_start)
         _check_range("two_theta_stop", self.two_theta_stop)
+        _check_range("preferred_orientation", self.preferred_orientation, lower=1e-3)
         if self.two_theta_start is not None and self.two_theta_stop is not None \
                 and self.two_theta_start[1] >= self.two_theta_stop[0]:
             raise InvalidParameterError(f"two_theta_start {self.two_theta_start!r} must end below two_theta_stop "

@@ -130,13 +130,22 @@ def _render(config: BatchConfig, arrays: list, calculator: XRDCalculator, rng: n
         with_ka2 = np.full(len(arrays), config.kalpha2)
     else:
         with_ka2 = rng.random(len(arrays)) < float(config.kalpha2)
+    r_range = (config.effects or {}).get("preferred_orientation")
+    if r_range is not None:  # March-Dollase texture acts on reflections, so it is drawn here
+        from pymatgen_ml_xrd.diffraction.texture import random_preferred_orientation
+
+        textures = [random_preferred_orientation(rng, r_range) for _ in arrays]
+        textures = [(tuple(d), r) for d, r in textures]
+    else:
+        textures = [None] * len(arrays)
     if config.profile == "gaussian":
         out = np.empty((len(arrays), len(two_theta_grid(start, stop, step))), dtype=np.float32)
         for flag in (False, True):
             rows = np.flatnonzero(with_ka2 == flag)
             if len(rows):
                 out[rows] = calculator.get_diffractograms([arrays[i] for i in rows], two_theta_range=(start, stop),
-                                                          step=step, crystallite_size=sizes[rows], kalpha2=flag)
+                                                          step=step, crystallite_size=sizes[rows], kalpha2=flag,
+                                                          preferred_orientation=[textures[i] for i in rows])
         return out
     u = rng.uniform(*config.caglioti_u, size=len(arrays))
     w = rng.uniform(*config.caglioti_w, size=len(arrays))
@@ -144,6 +153,6 @@ def _render(config: BatchConfig, arrays: list, calculator: XRDCalculator, rng: n
     return np.stack([
         calculator.get_diffractogram(a, two_theta_range=(start, stop), step=step, profile="pseudo-voigt",
                                      crystallite_size=sizes[i], caglioti=(u[i], 0.0, w[i]), eta=eta[i],
-                                     kalpha2=bool(with_ka2[i])).y
+                                     kalpha2=bool(with_ka2[i]), preferred_orientation=textures[i]).y
         for i, a in enumerate(arrays)
     ]).astype(np.float32)  # fmt: skip

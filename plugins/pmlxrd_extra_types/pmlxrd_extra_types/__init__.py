@@ -1,0 +1,1 @@
+"""pmlxrd-extra-types: structure types for pymatgen-ml-xrd."""
