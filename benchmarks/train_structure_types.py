@@ -1,15 +1,17 @@
 """Train the shipped StructureTypeIdentifier (the default RCNets) with the package's own fit().
 
     python benchmarks/train_structure_types.py [--data ../shared/data] [--patterns-per-type 300] \
-        [--epochs 15] [--types-per-rcnet 10] [--max-types N] [--out DIR] [--publish]
+        [--epochs 30] [--types-per-rcnet 10] [--n-outliers 1200] [--max-types N] [--out DIR] [--publish]
 
 Types: the default catalogue (pymatgen_ml_xrd/data/structure_types_default.json.gz, built by
 ``python -m pymatgen_ml_xrd.identification.build_default_types``). Members: the real structures
 of each type in the training half of ../shared/data/structures (``in_statistics_half``), or the
 catalogue's prototype CIFs where a type has none; the held-out half stays unseen for
 benchmarks/bench_structure_types.py. Training patterns: members and synthetic variants
-(substitution, strain, Wyckoff-projected jitter) with drawn profiles and ExperimentalEffects(),
-background removed with SNIP. ``--publish`` writes pymatgen_ml_xrd/pretrained/structure_types/.
+(substitution, strain, Wyckoff-projected jitter) with drawn profiles and ExperimentalEffects()
+plus March-Dollase preferred orientation (r in 0.7-1.4), background removed with SNIP. Every
+RCNet also sees ``--n-outliers`` patterns of other types and random synthetic crystals, trained
+towards low confidence (outlier exposure). ``--publish`` writes pymatgen_ml_xrd/pretrained/structure_types/.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--cache", type=Path, default=REPO / "benchmarks" / "results" / "type_keys.csv")
     ap.add_argument("--patterns-per-type", type=int, default=300)
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--n-outliers", type=int, default=1200)
     ap.add_argument("--types-per-rcnet", type=int, default=10)
     ap.add_argument("--max-types", type=int, default=None, help="first N catalogue types only (smoke runs)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "structure_types_model")
@@ -70,7 +73,8 @@ def main() -> None:
     structures, names = training_members(args.data, catalogue, args.cache)
     print(f"{len(set(names))} types, {len(structures)} member structures ({time.time() - t0:.0f} s)")
     ident = StructureTypeIdentifier(pretrained=None, patterns_per_type=args.patterns_per_type, epochs=args.epochs,
-                                    types_per_rcnet=args.types_per_rcnet, effects=ExperimentalEffects().to_dict())
+                                    types_per_rcnet=args.types_per_rcnet, n_outliers=args.n_outliers,
+                                    effects=ExperimentalEffects(preferred_orientation=(0.7, 1.4)).to_dict())
     ident.fit(structures, names)
     command = " ".join(["train_structure_types.py", *os.sys.argv[1:]])
     for m in ident.rcnets_:

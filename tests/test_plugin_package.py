@@ -81,3 +81,24 @@ def test_types_from_folder(tmp_path):
     nacl.to(filename=str(tmp_path / "broken" / "y.cif"))
     structures, names = types_from_folder(tmp_path)
     assert names == ["broken", "rocksalt"] and len(structures) == 2
+
+
+def test_write_plugin_package_replaces_only_plugin_packages(tmp_path):
+    from types import SimpleNamespace
+
+    from pymatgen_ml_xrd.identification.plugin_package import write_plugin_package
+
+    empty = SimpleNamespace(rcnets_=[], classes_=[])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    with pytest.raises(FileExistsError, match="not a structure-type plugin package"):
+        write_plugin_package(empty, "my-types", mine)
+    assert (mine / "thesis.tex").read_text() == "years of work"
+    out = write_plugin_package(empty, "my-types", tmp_path / "pkg")
+    (out / "stale.txt").write_text("from an earlier build")
+    write_plugin_package(empty, "my-types", out)  # an earlier plugin package is rebuilt in place
+    assert not (out / "stale.txt").exists() and (out / "pyproject.toml").is_file()
+    assert "pip install ./pkg" in (out / "README.md").read_text()
+    with pytest.raises(ValueError, match="plugin name"):
+        write_plugin_package(empty, "1bad name", tmp_path / "other")

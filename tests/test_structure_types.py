@@ -94,6 +94,37 @@ def test_confidence_loss_matches_its_formula():
         mixed = c_used[:, None] * p + (1 - c_used[:, None]) * np.eye(3)[y]
         expected = -np.log(mixed[np.arange(2), y]) + 0.5 * -np.log(c)
         np.testing.assert_allclose(np.asarray(loss(y, out)), expected, rtol=1e-5)
+    # outlier rows (label -1): -log(1 - c) plus the cross-entropy of p against the uniform distribution
+    loss = ConfidenceLoss(lam=0.5, hint_rate=0.0, outlier_weight=2.0, reduction=None)
+    mixed_rows = np.asarray(loss(np.array([0, -1]), out))
+    assert mixed_rows[0] == pytest.approx(-np.log(p[0, 0]) + 0.5 * -np.log(c[0]), rel=1e-5)
+    assert mixed_rows[1] == pytest.approx(2.0 * (-np.log(1 - c[1]) - np.log(p[1]).mean()), rel=1e-5)
+
+
+def test_similarity_tolerates_small_lattice_differences():
+    from pymatgen_ml_xrd.identification.similarity import (
+        decode_array,
+        encode_array,
+        max_similarity,
+        similarity_features,
+    )
+    from pymatgen_ml_xrd.identification.type_patterns import render_patterns
+
+    rng = np.random.default_rng(0)
+    rows = render_patterns([rocksalt(5.64), rocksalt(5.70), cscl()], GRID, rng)
+    feats = similarity_features(rows, GRID[2])
+    assert feats.shape == (3, len(range(0, rows.shape[1], 4)))
+    np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, rtol=1e-5)
+    s = max_similarity(feats[1:2], feats[[0, 2]], np.array([0, 1]), 3)
+    plain = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    # the strained rock salt is closer to rock salt than to CsCl, and the blur makes it closer than a plain cosine
+    assert s[0, 0] > s[0, 1] and s[0, 0] > float(plain[1] @ plain[0]) and s[0, 2] == 0.0
+    assert max_similarity(feats[:1], feats[:1], np.array([0]), 1)[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert similarity_features(np.zeros((1, 601)), 0.1).max() == 0.0
+    packed = encode_array(feats)
+    np.testing.assert_array_equal(decode_array(packed), feats.astype(np.float16))
+    with pytest.raises(ValueError, match="values"):
+        decode_array({**packed, "shape": [5, 5]})
 
 
 @pytest.fixture(scope="module")
@@ -102,13 +133,15 @@ def fitted():
                   fluorite(5.8, ("Sr", "F"))]  # fmt: skip
     names = ["rocksalt", "rocksalt", "CsCl", "CsCl", "fluorite", "fluorite"]
     ident = StructureTypeIdentifier(pretrained=None, two_theta=GRID, patterns_per_type=50, epochs=8, verbose=False,
-                                    types_per_rcnet=3, effects=None)  # fmt: skip
+                                    types_per_rcnet=3, effects=None, n_outliers=40)  # fmt: skip
     return ident.fit(structures, names), structures, names
 
 
 def test_identifier_predicts_and_follows_the_reliability_formula(fitted):
     ident, structures, names = fitted
     assert list(ident.classes_) == ["CsCl", "fluorite", "rocksalt"] and len(ident.rcnets_) == 1
+    meta = ident.rcnets_[0].metadata
+    assert meta["patterns"] == 150 and meta["outliers"] == 40 and meta["references"] == 90
     assert [t.space_group for t in ident.structure_types_] == [221, 225, 225]
     # the training members with strained cells (a few epochs on 60 patterns per type cannot be
     # expected to tell apart other compositions of these fcc types)

@@ -33,10 +33,12 @@ from pymatgen_ml_xrd.estimators.rcnet_member import RCNetMember, train_rcnet
 from pymatgen_ml_xrd.hooks import hookimpl
 from pymatgen_ml_xrd.structure_types import StructureType
 
-__all__ = ["StructureTypeIdentifier", "UNKNOWN"]
+__all__ = ["StructureTypeIdentifier", "UNKNOWN", "combine_reliability"]
 
 UNKNOWN = "unknown"
 FORMAT = "pymatgen_ml_xrd.StructureTypeIdentifier"
+#: clean reference patterns per type kept for the similarity S (members and variants)
+REFERENCES_PER_TYPE = 30
 
 
 class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
@@ -54,6 +56,9 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         patterns_per_type, real_share: training patterns per type; share simulated from the
             given members as they are (the rest from synthetic variants).
         epochs, batch_size, learning_rate, architecture, confidence_budget: RCNet training.
+        n_outliers: patterns per RCNet of crystals that are none of its types (half from the other
+            RCNets of the same fit, the rest random synthetic crystals), trained towards low
+            confidence (outlier exposure; 0: paper 003's training without it).
         effects: experimental effects (dict of ExperimentalEffects fields) of the training patterns.
         seed: random seed; verbose: progress output during fit.
     """
@@ -63,8 +68,8 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
                  wavelength: str = "CuKa1", background: str = "snip", background_window: float = 3.0,
                  types_per_rcnet: int = 10, patterns_per_type: int = 300, real_share: float = 0.3, epochs: int = 15,
                  batch_size: int = 64, learning_rate: float = 1e-3, architecture: str = "tiny",
-                 confidence_budget: float = 0.3, effects: dict | None = None, seed: int = 0,
-                 verbose: bool = True) -> None:
+                 confidence_budget: float = 0.3, n_outliers: int = 1200, effects: dict | None = None,
+                 seed: int = 0, verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.plugins = plugins
         self.alpha = alpha
@@ -81,6 +86,7 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.architecture = architecture
         self.confidence_budget = confidence_budget
+        self.n_outliers = n_outliers
         self.effects = effects
         self.seed = seed
         self.verbose = verbose
@@ -153,17 +159,21 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         For the type an RCNet predicts, R = alpha S + (1 - alpha) C (paper 003); for its other
         types the confidence is scaled by their probability relative to the predicted one,
         R_t = alpha S_t + (1 - alpha) C p_t / p_max, so the argmax of each RCNet keeps the paper's
-        value and every column is comparable.
+        value and every column is comparable. S_t is the similarity to type t's reference
+        patterns (:mod:`~pymatgen_ml_xrd.identification.similarity`).
         """
-        self._ensure()
         self._check_weights()
+        return combine_reliability(self.rcnet_outputs(X, preprocessed), self.alpha)
+
+    def rcnet_outputs(self, X, preprocessed: bool = False) -> list[tuple[NDArray, NDArray, NDArray]]:
+        """(probabilities, confidence, similarity) of every RCNet (:meth:`RCNetMember.outputs`),
+        e.g. to combine them with several alphas (:func:`combine_reliability`)."""
+        from pymatgen_ml_xrd.identification.similarity import similarity_features
+
+        self._ensure()
         rows = X if preprocessed else self._rows(X)
-        out = []
-        for m in self.rcnets_:
-            proba, confidence, similarity = m.outputs(rows)
-            relative = proba / proba.max(axis=1, keepdims=True)
-            out.append(self.alpha * similarity + (1 - self.alpha) * confidence[:, None] * relative)
-        return np.concatenate(out, axis=1)
+        features = similarity_features(rows, self.rcnets_[0].two_theta[2])  # all members share the grid
+        return [m.outputs(rows, features) for m in self.rcnets_]
 
     def decision_function(self, X) -> NDArray[np.float64]:
         """The reliabilities (:meth:`predict_reliability`)."""
@@ -250,11 +260,13 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
     def _train(self, structures, types, prefix: str):
         from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
         from pymatgen_ml_xrd.identification.grouping import group_types
-        from pymatgen_ml_xrd.identification.type_patterns import render_patterns, type_training_set
+        from pymatgen_ml_xrd.identification.type_patterns import outlier_patterns, render_patterns, type_training_set
         from pymatgen_ml_xrd.identification.variants import VariantMaker
 
         check_background(self.background, self.background_window)
         self._check_weights()
+        if not (isinstance(self.n_outliers, int) and self.n_outliers >= 0):
+            raise InvalidParameterError(f"n_outliers must be a non-negative integer, got {self.n_outliers!r}")
         structures = list(structures)
         types = [str(t) for t in types]
         if len(structures) != len(types) or not structures:
@@ -274,21 +286,41 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         pure = np.stack([render_patterns(by_type[n][:5], self.two_theta, rng, **settings).mean(axis=0) for n in names])
         groups = group_types(pure, self.types_per_rcnet)
         maker = VariantMaker(_formulas())
-        start = len(getattr(self, "rcnets_", []))
-        for g, members in enumerate(groups):
+        sets = []
+        for members in groups:  # every group's patterns first: the others' are a group's outliers
             chosen = [names[i] for i in members]
             keys = [_key(by_type[n][0]) for n in chosen]
             x, y = type_training_set([by_type[n] for n in chosen], keys, self.patterns_per_type, self.two_theta, rng,
                                      maker, self.real_share, effects=effects, **settings)  # fmt: skip
-            member = train_rcnet(f"{prefix}_{start + g:02d}", [records[i] for i in members], x, y,
-                                 tuple(self.two_theta), self.epochs, self.batch_size, self.learning_rate,
+            refs, ref_y = type_training_set([by_type[n] for n in chosen], keys, REFERENCES_PER_TYPE, self.two_theta,
+                                            rng, maker, self.real_share, **settings)  # fmt: skip
+            sets.append((x, y, refs, ref_y))
+        synthetic = outlier_patterns(self.n_outliers, self.two_theta, rng, effects=effects, seed=self.seed, **settings)
+        start = len(getattr(self, "rcnets_", []))
+        for g, (members, (x, y, refs, ref_y)) in enumerate(zip(groups, sets)):
+            x_out = self._outliers(sets, g, synthetic, rng)
+            x_all = np.concatenate([x, x_out]) if len(x_out) else x
+            y_all = np.concatenate([y, np.full(len(x_out), -1, dtype=y.dtype)])
+            member = train_rcnet(f"{prefix}_{start + g:02d}", [records[i] for i in members], x_all, y_all,
+                                 tuple(self.two_theta), refs, ref_y, self.epochs, self.batch_size, self.learning_rate,
                                  self.architecture, self.confidence_budget, seed=self.seed + g,
                                  verbose=int(self.verbose) and 2, **settings)  # fmt: skip
             self.rcnets_ = [*self.rcnets_, member]
             if self.verbose:
-                print(f"RCNet {member.name}: {len(chosen)} types, {len(x)} patterns, "
+                print(f"RCNet {member.name}: {len(members)} types, {len(x)} patterns + {len(x_out)} outliers, "
                       f"loss {member.metadata['final_loss']:.3f}")
         return self
+
+    def _outliers(self, sets: list, g: int, synthetic: NDArray, rng: np.random.Generator) -> NDArray:
+        """``n_outliers`` rows that are none of group g's types: half from the other groups of this
+        fit (when there are any), the rest random synthetic crystals."""
+        others = [s[0] for i, s in enumerate(sets) if i != g]
+        n_other = self.n_outliers // 2 if others else 0
+        parts = [synthetic[: self.n_outliers - n_other]]
+        if n_other:
+            pool = np.concatenate(others)
+            parts.append(pool[rng.choice(len(pool), size=min(n_other, len(pool)), replace=False)])
+        return np.concatenate(parts)
 
     # ------------------------------------------------------------------ files
     def save(self, folder: str | Path) -> Path:
@@ -318,6 +350,13 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         est = cls(pretrained=str(folder), **params)
         est._ensure()
         return est
+
+
+def combine_reliability(parts: list[tuple[NDArray, NDArray, NDArray]], alpha: float) -> NDArray[np.float64]:
+    """(n, n_types) reliabilities from the RCNets' (p, C, S): R_t = alpha S_t + (1 - alpha) C p_t / p_max
+    (:meth:`StructureTypeIdentifier.predict_reliability`)."""
+    return np.concatenate([alpha * s + (1 - alpha) * c[:, None] * (p / p.max(axis=1, keepdims=True))
+                           for p, c, s in parts], axis=1)  # fmt: skip
 
 
 class _FolderPlugin:

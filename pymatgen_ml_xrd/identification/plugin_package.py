@@ -69,13 +69,19 @@ def write_plugin_package(identifier, name: str, folder: str | Path, version: str
                          readme: str = "") -> Path:
     """Write ``folder`` as a pip-installable package named ``name`` holding ``identifier``'s RCNets.
 
-    Returns the package folder. An existing folder is replaced.
+    Returns the package folder. An existing plugin package written here before (a pyproject.toml
+    with the ``pymatgen_ml_xrd`` entry-point group) is replaced; any other non-empty folder is
+    refused, so nothing of the user's is deleted.
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
         raise ValueError(f"plugin name must be letters, digits, '-' or '_', starting with a letter; got {name!r}")
     module = name.replace("-", "_").lower()
     folder = Path(folder)
-    if folder.exists():
+    if folder.exists() and any(folder.iterdir()):
+        old = folder / "pyproject.toml"
+        if not (old.is_file() and '[project.entry-points."pymatgen_ml_xrd"]' in old.read_text(errors="replace")):
+            raise FileExistsError(f"{folder} exists and is not a structure-type plugin package; choose an empty "
+                                  "or new folder")  # fmt: skip
         shutil.rmtree(folder)
     rcnets = folder / module / "rcnets"
     rcnets.mkdir(parents=True)
@@ -86,7 +92,7 @@ def write_plugin_package(identifier, name: str, folder: str | Path, version: str
     types = ", ".join(identifier.classes_)
     (folder / "pyproject.toml").write_text(_PYPROJECT.format(dist=name, version=version, types=types, entry=module,
                                                              module=module))
-    (folder / "README.md").write_text(readme or f"# {name}\n\nStructure types: {types}.\n\n    pip install {folder}\n")
+    (folder / "README.md").write_text(readme or f"# {name}\n\nStructure types: {types}.\n\n    pip install ./{folder.name}\n")
     return folder
 
 

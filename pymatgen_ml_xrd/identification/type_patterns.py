@@ -6,7 +6,9 @@ they are with probability ``real_share``), simulated with a pseudo-Voigt profile
 crystallite size (20-100 nm) and Caglioti widths are drawn per pattern, optionally with
 experimental effects, then background-removed and preprocessed as the identifier's predict does
 (paper 003, "Dataset of Simulated XRD Patterns": substitution, strain, crystallite size, noise).
-Preferred orientation is not simulated yet (the calculator has no March-Dollase option).
+Preferred orientation (March-Dollase) comes with ``effects.preferred_orientation``.
+:func:`outlier_patterns` renders random synthetic crystals the same way: the patterns an RCNet
+learns to be unsure about (outlier exposure).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.identification.variants import VariantMaker
 from pymatgen_ml_xrd.preprocessing import preprocess_patterns
 
-__all__ = ["render_patterns", "type_training_set"]
+__all__ = ["outlier_patterns", "render_patterns", "type_training_set"]
 
 
 def render_patterns(structures: list, two_theta: tuple[float, float, float], rng: np.random.Generator,
@@ -65,3 +67,16 @@ def type_training_set(members: list[list], keys: list[str], n_per_type: int, two
         labels += [t] * len(picks)
     x = render_patterns(structures, two_theta, rng, **render_options)
     return x, np.asarray(labels, dtype=np.int64)
+
+
+def outlier_patterns(n: int, two_theta: tuple[float, float, float], rng: np.random.Generator, seed: int = 0,
+                     **render_options) -> NDArray[np.float32]:
+    """(n, n_points) rows of random crystals of :class:`SyntheticStructureGenerator` (the shipped
+    statistics: 94 space groups, ICSD-like compositions), rendered as :func:`render_patterns`."""
+    if n == 0:
+        start, stop, step = two_theta
+        return np.empty((0, int(round((stop - start) / step)) + 1), dtype=np.float32)
+    from pymatgen_ml_xrd.generation.generator import SyntheticStructureGenerator
+
+    crystals = SyntheticStructureGenerator(seed=seed).generate(n)
+    return render_patterns(crystals, two_theta, rng, **render_options)

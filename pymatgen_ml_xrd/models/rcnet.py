@@ -7,6 +7,12 @@ the prediction is interpolated towards the one-hot label by the confidence,
 p' = c p + (1 - c) y, the loss is -log p'_y + lambda (-log c), and lambda is adjusted so that the
 confidence penalty stays near a budget beta (:class:`ConfidenceBudget`). Half of each batch gets
 no hint (c fixed to 1 in the interpolation), as in the original method.
+
+Beyond the paper, outlier exposure (Hendrycks et al. 2019, "Deep anomaly detection with outlier
+exposure"): training rows labelled -1 are patterns of crystals that are none of the RCNet's types
+(random synthetic crystals, other types); for them the loss is -log(1 - c) plus the cross-entropy
+of p against the uniform distribution, so C falls for patterns an RCNet does not know. Without it
+every RCNet is confident on every pattern and the union cannot tell which RCNet owns a pattern.
 """
 
 from __future__ import annotations
@@ -49,12 +55,15 @@ class ConfidenceLoss(keras.losses.Loss):
         lam: initial weight of the confidence penalty -log c (a variable: the budget callback
             changes it during training).
         hint_rate: share of the samples whose prediction is interpolated towards the label.
+        outlier_weight: weight of the loss of outlier rows (``y_true`` = -1).
     """
 
-    def __init__(self, lam: float = 0.1, hint_rate: float = 0.5, name: str = "confidence_loss", **kwargs):
+    def __init__(self, lam: float = 0.1, hint_rate: float = 0.5, outlier_weight: float = 1.0,
+                 name: str = "confidence_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.lam = keras.Variable(float(lam), trainable=False, name="confidence_lambda", dtype="float32")
         self.hint_rate = float(hint_rate)
+        self.outlier_weight = float(outlier_weight)
         self._seed = keras.random.SeedGenerator(0)
 
     def call(self, y_true, y_pred):
@@ -63,15 +72,21 @@ class ConfidenceLoss(keras.losses.Loss):
         p = ops.softmax(y_pred[:, :-1], axis=-1)
         c = ops.sigmoid(y_pred[:, -1:])
         c = ops.clip(c, 1e-6, 1.0 - 1e-6)
-        y = ops.one_hot(ops.cast(ops.reshape(y_true, (-1,)), "int32"), n_types)
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        outlier = ops.cast(labels < 0, "float32")
+        y = ops.one_hot(ops.maximum(labels, 0), n_types)
         hint = ops.cast(keras.random.uniform(ops.shape(c), seed=self._seed) < self.hint_rate, "float32")
         c_used = hint * c + (1.0 - hint)
         p_mixed = c_used * p + (1.0 - c_used) * y
         nll = -ops.log(ops.sum(p_mixed * y, axis=-1) + 1e-12)
-        return nll + self.lam * (-ops.log(c[:, 0]))
+        known = nll + self.lam * (-ops.log(c[:, 0]))
+        uniform_ce = -ops.mean(ops.log(p + 1e-12), axis=-1)
+        unknown = -ops.log(1.0 - c[:, 0]) + uniform_ce
+        return (1.0 - outlier) * known + outlier * self.outlier_weight * unknown
 
     def get_config(self):
-        return {**super().get_config(), "lam": float(self.lam.numpy()), "hint_rate": self.hint_rate}
+        return {**super().get_config(), "lam": float(self.lam.numpy()), "hint_rate": self.hint_rate,
+                "outlier_weight": self.outlier_weight}  # fmt: skip
 
 
 class ConfidenceBudget(keras.callbacks.Callback):
