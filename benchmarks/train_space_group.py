@@ -18,11 +18,15 @@ the pure model's checkpoint) and validation patterns carry seeded effects too:
 
     python benchmarks/train_space_group.py --experimental --minutes 65 --n-patterns 700000 \
         --real-fraction 0.25 --learning-rate 3e-4 --publish
+
+``--preferred-orientation LO HI`` adds March-Dollase texture (r drawn log-uniformly in [LO, HI]
+along a random low-index direction) to the experimental effects.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 
@@ -62,8 +66,12 @@ def main() -> None:
     ap.add_argument("--experimental", action="store_true", help="train the model for measured patterns")
     ap.add_argument("--init-from", default=str(REPO / "benchmarks" / "checkpoints" / "space_group" / "checkpoint"),
                     help="with --experimental: the classifier whose weights start the training")
+    ap.add_argument("--preferred-orientation", type=float, nargs=2, metavar=("LO", "HI"), default=None,
+                    help="with --experimental: range of the March-Dollase r (e.g. 0.7 1.4)")
     ap.add_argument("--publish", action="store_true", help="write the shipped weights")
     args = ap.parse_args()
+    if args.preferred_orientation is not None and not args.experimental:
+        ap.error("--preferred-orientation needs --experimental")
     name = "space_group_experimental" if args.experimental else "space_group"
     checkpoint_dir = args.checkpoint_dir or REPO / "benchmarks" / "checkpoints" / name
 
@@ -77,6 +85,8 @@ def main() -> None:
     options = {}
     if args.experimental:
         effects = ExperimentalEffects.measured()
+        if args.preferred_orientation is not None:
+            effects = dataclasses.replace(effects, preferred_orientation=tuple(args.preferred_orientation))
         options = dict(profile="pseudo-voigt", kalpha2=0.5, effects=effects.to_dict(), background="snip")
         val = (with_effects(val[0], effects, seed=0), val[1])
         calib = (with_effects(calib[0], effects, seed=1), calib[1])
