@@ -8,7 +8,7 @@
                    [--png FILE] [--json]
 
     pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
-                   [--threshold 0.6] [--png FILE] [--json]
+                   [--threshold 0.8] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     idn.add_argument("--model", default="default", help="'default' or a folder written by StructureTypeIdentifier.save")
     idn.add_argument("--no-plugins", action="store_true", help="ignore installed structure-type plugins")
-    idn.add_argument("--threshold", type=float, default=0.6, help="reliability below which the answer is 'unknown'")
+    idn.add_argument("--threshold", type=float, default=0.8, help="reliability below which the answer is 'unknown'")
     idn.add_argument("--png", type=Path, help="plot each pattern with its Grad-CAM heatmap and top candidates")
     idn.add_argument("--json", action="store_true", help="machine-readable output")
     idn.set_defaults(func=_identify)

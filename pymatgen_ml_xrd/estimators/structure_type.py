@@ -2,10 +2,13 @@
 
 Every RCNet classifies its own group of types and reports a confidence C. For a pattern, each
 RCNet k proposes its most probable type t_k with reliability R_k = alpha S_k + (1 - alpha) C_k,
-where S_k is the cosine similarity between the pattern and t_k's average training pattern; the
-answer is the proposal with the largest R, or "unknown" when that R is below ``threshold``
-(paper: alpha = 0.7, R0 = 0.6). New types come as new RCNets (:meth:`add_types`, or plugins);
-existing RCNets are never retrained.
+where S_k is the largest cosine similarity between the (blurred) pattern and t_k's reference
+patterns (:mod:`pymatgen_ml_xrd.identification.similarity`); the answer is the proposal with the
+largest R, or "unknown" when that R is below ``threshold``. Defaults alpha = 0.7 (paper 003) and
+R0 = 0.8 (paper: 0.6; our S is a maximum over references and runs higher, and 0.8 is what the
+validation third of held-out members chose in benchmarks/bench_structure_types.py: 0.875 for
+pure, 0.775 for patterns with experimental effects). New types come as new RCNets
+(:meth:`add_types`, or plugins); existing RCNets are never retrained.
 
 scikit-learn conventions: ``__init__`` stores parameters; ``classes_`` holds the type names;
 ``predict`` returns names (or "unknown"); :meth:`predict_reliability` gives the reliabilities per
@@ -48,7 +51,8 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         pretrained: "default" (the shipped RCNets), a folder written by :meth:`save`, or None.
         plugins: also load the RCNets of installed plugins (entry-point group "pymatgen_ml_xrd").
         alpha: weight of the similarity S in the reliability R = alpha S + (1 - alpha) C.
-        threshold: R0; answers with R below it are "unknown".
+        threshold: R0; answers with R below it are "unknown" (0.8: chosen on validation, see the
+            module docstring).
         two_theta: (start, stop, step) [deg] of the RCNets' input grid (fit only).
         wavelength: radiation of the input grid (patterns at other wavelengths are converted).
         background, background_window: background removal before the RCNets (fit and predict).
@@ -64,7 +68,7 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, pretrained: str | None = "default", plugins: bool = True, alpha: float = 0.7,
-                 threshold: float = 0.6, two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04),
+                 threshold: float = 0.8, two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04),
                  wavelength: str = "CuKa1", background: str = "snip", background_window: float = 3.0,
                  types_per_rcnet: int = 10, patterns_per_type: int = 300, real_share: float = 0.3, epochs: int = 15,
                  batch_size: int = 64, learning_rate: float = 1e-3, architecture: str = "tiny",
