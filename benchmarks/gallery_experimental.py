@@ -6,15 +6,19 @@ For each material of ../shared/data/experimental/refined_xy (raw .xy scan + refi
 measured pattern (scaled to a maximum of 1), the refined structure simulated with the package's
 calculator (pseudo-Voigt; the wavelength and K-alpha2 from the scan's TOPAS .inp) on the measured
 2-theta range, and the same
-with ExperimentalEffects drawn with the seed (default ranges; the impurity is a random synthetic
-crystal). Use it to choose effect ranges that make simulated patterns look measured. Writes
-benchmarks/results/experimental_gallery.png.
+with the experimental effects the shipped experimental SpaceGroupClassifier was trained with
+(read from its metadata; preferred orientation included, the 2-theta range left at the scan's),
+drawn with the seed (the impurity is a random synthetic crystal). Use it to choose effect ranges
+that make simulated patterns look measured. Writes benchmarks/results/experimental_gallery.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import warnings
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +51,9 @@ def main() -> None:
     from pymatgen_ml_xrd.io import read_pattern
 
     rng = np.random.default_rng(args.seed)
-    effects = ExperimentalEffects()
+    metadata = json.loads((files("pymatgen_ml_xrd") / "pretrained" / "space_group_experimental.json").read_text())
+    trained = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"]["effects"].items()}
+    effects = dataclasses.replace(ExperimentalEffects(**trained), two_theta_start=None, two_theta_stop=None)
     impurity_source = SyntheticStructureGenerator(GeneratorStatistics.default(), seed=args.seed)
     folders = sorted(p for p in (args.data / "experimental" / "refined_xy").iterdir() if p.is_dir())
     fig, axes = plt.subplots(len(folders), 1, figsize=(10, 2.1 * len(folders)), squeeze=False)
@@ -64,8 +70,8 @@ def main() -> None:
         kwargs = dict(two_theta_range=(lo, hi), step=step, profile="pseudo-voigt", crystallite_size=80.0,
                       caglioti=(0.005, 0.0, 0.003), eta=0.5, kalpha2=len(lines) > 1)  # fmt: skip
         pure = calc.get_diffractogram(structure, **kwargs)
-        impurity = calc.get_diffractogram(impurity_source.generate_arrays(1)[0].to_crystal_arrays(), **kwargs)
-        noisy = effects.apply(pure.x, pure.y[None], rng, impurities=impurity.y[None])[0]
+        impurity = impurity_source.generate_arrays(1)[0].to_crystal_arrays()
+        noisy = calc.get_diffractogram(structure, effects=effects, seed=rng, impurity=impurity, **kwargs).y
         measured = (scan.y - scan.y.min()) / (scan.y.max() - scan.y.min())
         ax.plot(scan.x, measured + 2.2, color="black", lw=0.7, label="measured (min-max scaled)")
         ax.plot(pure.x, noisy / noisy.max() + 1.1, color="tab:red", lw=0.7, label="simulated with effects")
