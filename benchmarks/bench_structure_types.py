@@ -6,7 +6,9 @@
   ../shared/data/structures outside ``in_statistics_half``; the RCNets never saw them), at most
   ``--max-per-type`` per type, simulated two ways: "pure" (pseudo-Voigt, 50 nm) and "effects"
   (ExperimentalEffects() drawn with a fixed seed). Closed-set accuracy (best reliability, no
-  threshold; paper 003: 80.0%), per-RCNet accuracy, confusion plot (PNG).
+  threshold; paper 003: 80.0%), per-RCNet accuracy, confusion plot (PNG), and a diagnosis of
+  the RCNet selection (how often the best reliability sits in another RCNet than the true type's,
+  and the confidences C of the two RCNets then).
 - Out-of-distribution: held-out structures whose type key is none of the default types.
   In/out accuracy at threshold R0 = (in-distribution patterns named right with R >= R0 +
   out-of-distribution patterns called "unknown") / all (paper 003: 89.1% at R0 = 0.6).
@@ -91,6 +93,21 @@ def within_rcnet_correct(parts, truth):
         ok[sel] = p[sel].argmax(axis=1) == truth[sel] - start
         start += p.shape[1]
     return ok
+
+
+def selection_diagnosis(parts, truth, alpha: float) -> dict:
+    """Why the union picks a wrong RCNet: the share of patterns whose best-reliability RCNet is not
+    the one holding the true type, and the mean confidence C of the right RCNet and of the wrongly
+    chosen one on those patterns."""
+    starts = np.cumsum([0] + [p.shape[1] for p, _, _ in parts[:-1]])
+    r = np.stack([alpha * s[np.arange(len(s)), p.argmax(axis=1)] + (1 - alpha) * c for p, c, s in parts], axis=1)
+    conf = np.stack([c for _, c, _ in parts], axis=1)
+    chosen, right = r.argmax(axis=1), np.searchsorted(starts, truth, side="right") - 1
+    wrong = chosen != right
+    rows = np.arange(len(truth))
+    return {"wrong_rcnet_share": float(wrong.mean()),
+            "confidence_of_right_rcnet_when_wrong": float(conf[rows, right][wrong].mean()),
+            "confidence_of_chosen_rcnet_when_wrong": float(conf[rows, chosen][wrong].mean())}  # fmt: skip
 
 
 def in_out_accuracy(r_in, truth_idx, r_out, threshold):
@@ -178,11 +195,13 @@ def main() -> None:
             "test_in_out_accuracy_chosen": in_out_accuracy(r_in[alpha], truth["test_in"], r_out[alpha], r0),
             "test_closed_set_accuracy_chosen": closed[alpha],
             "within_rcnet_accuracy": float(within.mean()),
+            "rcnet_selection_at_alpha_0.7": selection_diagnosis(parts["test_in"], truth["test_in"], 0.7),
             "per_rcnet": per_rcnet, "per_type": per_type,
         }  # fmt: skip
         print(f"[{condition}] closed-set accuracy (alpha 0.7) {closed[0.7]:.3f}; in/out at R0 0.6 {in_out[0.7]:.3f}; "
               f"chosen on validation alpha {alpha} R0 {r0}: in/out {results[condition]['test_in_out_accuracy_chosen']:.3f}, "
               f"closed {closed[alpha]:.3f}; within the right RCNet {within.mean():.3f}")  # fmt: skip
+        print(f"[{condition}] RCNet selection (alpha 0.7):", results[condition]["rcnet_selection_at_alpha_0.7"])
         if condition == "pure":
             fig, ax = plt.subplots(figsize=(6, 4))
             ax.plot(ALPHAS, [closed[float(a)] for a in ALPHAS], marker="o", label="closed-set accuracy")

@@ -21,6 +21,21 @@ the pure model's checkpoint) and validation patterns carry seeded effects too:
 
 ``--preferred-orientation LO HI`` adds March-Dollase texture (r drawn log-uniformly in [LO, HI]
 along a random low-index direction) to the experimental effects.
+
+``--profile pseudo-voigt`` trains the pure model on pseudo-Voigt peaks (Lorentzian fraction
+0-1, Caglioti widths, Scherrer broadening in quadrature) instead of Gaussian Scherrer peaks
+only; with ``--init-from`` a pure run starts from another classifier's weights. ``--publish``
+then writes pymatgen_ml_xrd/pretrained/space_group_pseudo_voigt (``pretrained="pseudo-voigt"``),
+trained from the default model's checkpoint in two runs on the same checkpoint directory:
+
+    python benchmarks/train_space_group.py --profile pseudo-voigt \
+        --init-from benchmarks/checkpoints/space_group/checkpoint \
+        --checkpoint-dir benchmarks/checkpoints/space_group_profiles \
+        --minutes 45 --n-patterns 800000 --real-fraction 0.25 --learning-rate 3e-4
+    python benchmarks/train_space_group.py --profile pseudo-voigt \
+        --init-from benchmarks/checkpoints/space_group/checkpoint \
+        --checkpoint-dir benchmarks/checkpoints/space_group_profiles \
+        --minutes 24 --n-patterns 1600000 --real-fraction 0.25 --learning-rate 3e-4 --publish
 """
 
 from __future__ import annotations
@@ -64,14 +79,21 @@ def main() -> None:
                     help="share of each batch simulated from the real structures of the statistics half")
     ap.add_argument("--learning-rate", type=float, default=1e-3)
     ap.add_argument("--experimental", action="store_true", help="train the model for measured patterns")
-    ap.add_argument("--init-from", default=str(REPO / "benchmarks" / "checkpoints" / "space_group" / "checkpoint"),
-                    help="with --experimental: the classifier whose weights start the training")
+    ap.add_argument("--init-from", default=None,
+                    help="the classifier whose weights start the training (--experimental: default "
+                         "benchmarks/checkpoints/space_group/checkpoint)")
+    ap.add_argument("--profile", choices=("gaussian", "pseudo-voigt"), default="gaussian",
+                    help="peak shape of the pure stream (--experimental always uses pseudo-voigt)")
     ap.add_argument("--preferred-orientation", type=float, nargs=2, metavar=("LO", "HI"), default=None,
                     help="with --experimental: range of the March-Dollase r (e.g. 0.7 1.4)")
     ap.add_argument("--publish", action="store_true", help="write the shipped weights")
     args = ap.parse_args()
     if args.preferred_orientation is not None and not args.experimental:
         ap.error("--preferred-orientation needs --experimental")
+    if args.experimental and args.profile != "gaussian":
+        ap.error("--profile is for the pure model; --experimental always uses pseudo-voigt")
+    if args.experimental and args.init_from is None:
+        args.init_from = str(REPO / "benchmarks" / "checkpoints" / "space_group" / "checkpoint")
     name = "space_group_experimental" if args.experimental else "space_group"
     checkpoint_dir = args.checkpoint_dir or REPO / "benchmarks" / "checkpoints" / name
 
@@ -82,7 +104,7 @@ def main() -> None:
     val = held_out_structures(args.data, "mpts52_val", args.n_validation)
     calib = held_out_structures(args.data, "mp20_biternary_val", args.n_validation, seed=1)
     real = statistics_half_with_groups(args.data) if args.real_fraction > 0 else None
-    options = {}
+    options = {"profile": args.profile}
     if args.experimental:
         effects = ExperimentalEffects.measured()
         if args.preferred_orientation is not None:
@@ -94,12 +116,13 @@ def main() -> None:
                                learning_rate=args.learning_rate, **options)
     clf.fit(n_patterns=args.n_patterns, validation_data=val, checkpoint_dir=str(checkpoint_dir),
             checkpoint_every=args.checkpoint_every, time_limit=args.minutes * 60, real_data=real,
-            init_from=args.init_from if args.experimental else None)
+            init_from=args.init_from)
     print("validation (held-out mpts52_val):", clf.metadata_["training"]["history"][-1])
     print("calibration (held-out mp20_biternary_val):", clf.calibrate(*calib))
     clf.save(checkpoint_dir / "checkpoint")
     if args.publish:
-        target = "space_group_experimental" if args.experimental else "space_group_default"
+        target = ("space_group_experimental" if args.experimental
+                  else "space_group_pseudo_voigt" if args.profile == "pseudo-voigt" else "space_group_default")
         path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / target, include_optimizer=False)
         print(f"published {path}")
 

@@ -306,8 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--wavelength", default=None,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     cls.add_argument("--model", default="auto",
-                     help="'experimental' (for measured scans), 'default' (for simulated patterns), a path written by "
-                          "SpaceGroupClassifier.save, or 'auto': experimental unless every input is a structure file")
+                     help="'experimental' (for measured scans), 'default' (for structures and patterns simulated "
+                          "with this package's Gaussian peaks), 'pseudo-voigt' (clean simulated patterns of other "
+                          "peak shapes), a path written by SpaceGroupClassifier.save, or 'auto': experimental "
+                          "unless every input is a structure file")
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)

@@ -332,7 +332,7 @@ def test_measured_mode_removes_the_background(tiny, tmp_path):
         clone(clf).set_params(pretrained=None, background="poly").fit(n_patterns=16)
 
 
-def test_init_from_starts_from_saved_weights(tiny, tmp_path):
+def test_init_from_starts_from_saved_weights(tiny, tmp_path, monkeypatch):
     clf, _ = tiny
     clf.save(tmp_path / "start")
     tuned = clone(clf).set_params(pretrained=None, learning_rate=1e-12, weight_decay=0.0, profile="pseudo-voigt",
@@ -341,6 +341,18 @@ def test_init_from_starts_from_saved_weights(tiny, tmp_path):
     x = np.random.default_rng(0).random((2, 601)) + 0.1
     np.testing.assert_allclose(tuned.model_.predict(x, verbose=0), clf.model_.predict(x, verbose=0), rtol=1e-4)
     assert "initialised from" in tuned.metadata_["training"]["source"]
+    # resuming the fine-tune keeps its provenance and records every run's command
+    ckpt = tmp_path / "ckpt"
+    first = clone(tuned).set_params(pretrained=None)
+    monkeypatch.setattr("sys.argv", ["train.py", "--first"])
+    first.fit(n_patterns=16, init_from=str(tmp_path / "start"), checkpoint_dir=str(ckpt))
+    monkeypatch.setattr("sys.argv", ["train.py", "--more"])
+    more = clone(first).set_params(pretrained=None)
+    more.fit(n_patterns=32, checkpoint_dir=str(ckpt))
+    training = more.metadata_["training"]
+    assert training["patterns_seen"] == 32 and "initialised from" in training["source"]
+    assert training["commands"] == ["train.py --first", "train.py --more"]
+    assert training["command"] == "train.py --more"
     tuned.save(tmp_path / "tuned")
     again = SpaceGroupClassifier.load(tmp_path / "tuned")
     assert again.background == "snip" and again.effects["peak_counts"] == [1e3, 1e4]
@@ -368,3 +380,21 @@ def test_shipped_experimental_model(tmp_path, capsys):
     listed = json.loads(capsys.readouterr().out)[0]["top"]
     expected = clf.predict_proba([scan])[0]
     assert listed[0]["probability"] == pytest.approx(float(expected.max()), rel=1e-5)
+
+
+def test_shipped_pseudo_voigt_model():
+    """pretrained="pseudo-voigt": same classes and grid as the default model, trained on pseudo-Voigt
+    peaks without effects or background removal, initialised from the default model."""
+    from pymatgen_ml_xrd.examples import example_structures
+
+    default, pv = SpaceGroupClassifier(), SpaceGroupClassifier(pretrained="pseudo-voigt")
+    # shipped weights load on first access to a fitted attribute; without weights there is none
+    assert "model_" not in vars(default) and len(default.classes_) > 90 and "model_" in vars(default)
+    assert not hasattr(SpaceGroupClassifier(pretrained=None), "classes_")
+    structure = next(iter(example_structures().values()))
+    dg = XRDCalculator().get_diffractogram(structure, step=0.02, profile="pseudo-voigt", eta=0.8)
+    assert pv.predict_proba([dg]).shape == (1, len(default.classes_))
+    assert list(pv.classes_) == list(default.classes_) and tuple(pv.two_theta) == tuple(default.two_theta)
+    assert pv.profile == "pseudo-voigt" and pv.effects is None and pv.background == "none"
+    training = pv.metadata_["training"]
+    assert "initialised from" in training["source"] and all("--profile pseudo-voigt" in c for c in training["commands"])

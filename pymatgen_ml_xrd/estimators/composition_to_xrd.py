@@ -28,7 +28,12 @@ from pymatgen_ml_xrd.diffraction.smoothed_pattern import smoothed_patterns, unif
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
-from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
+from pymatgen_ml_xrd.estimators.model_files import (
+    LazyPretrainedWeights,
+    ModelFileError,
+    read_model_files,
+    write_model_files,
+)
 from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
 
 __all__ = ["CompositionToXRD", "lowest_energy_per_composition"]
@@ -51,7 +56,7 @@ def lowest_energy_per_composition(structures, energies=None) -> list[int]:
     return sorted(i for _, i in best.values())
 
 
-class CompositionToXRD(RegressorMixin, BaseEstimator):
+class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
     """Predict a powder diffractogram from a composition.
 
     Args:
@@ -107,8 +112,10 @@ class CompositionToXRD(RegressorMixin, BaseEstimator):
     def encoder_(self) -> CompositionEncoder:
         return CompositionEncoder(max_count=self.max_count)
 
+    _lazy_attributes = ("model_", "metadata_", "exponent_")
+
     def _ensure_model(self) -> None:
-        if hasattr(self, "model_"):
+        if "model_" in self.__dict__:
             return
         if self.pretrained is None:
             raise InvalidParameterError("this CompositionToXRD has no weights: call fit() or pass pretrained=")

@@ -13,11 +13,29 @@ from pathlib import Path
 
 from pymatgen_ml_xrd.errors import PymatgenMLXRDError
 
-__all__ = ["ModelFileError", "read_model_files", "write_model_files"]
+__all__ = ["LazyPretrainedWeights", "ModelFileError", "read_model_files", "write_model_files"]
 
 
 class ModelFileError(PymatgenMLXRDError, ValueError):
     """A model file is missing, damaged, foreign or of another format version."""
+
+
+class LazyPretrainedWeights:
+    """Mixin for estimators with shipped weights: the fitted attributes named in
+    ``_lazy_attributes`` load the ``pretrained`` weights on first access (through the class's
+    ``_ensure_model``), so ``SpaceGroupClassifier().classes_`` works before any prediction while
+    constructing an estimator stays cheap."""
+
+    _lazy_attributes: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):
+        # called only when normal lookup fails; self.__dict__ never recurses into __getattr__
+        state = self.__dict__
+        if name in type(self)._lazy_attributes and "model_" not in state and state.get("pretrained") is not None:
+            self._ensure_model()
+            if name in state:
+                return state[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def write_model_files(model, path: str | Path, metadata: dict, include_optimizer: bool = True) -> Path:

@@ -24,7 +24,12 @@ from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
-from pymatgen_ml_xrd.estimators.model_files import ModelFileError, read_model_files, write_model_files
+from pymatgen_ml_xrd.estimators.model_files import (
+    LazyPretrainedWeights,
+    ModelFileError,
+    read_model_files,
+    write_model_files,
+)
 from pymatgen_ml_xrd.estimators.pattern_input import model_rows
 
 __all__ = ["ModelFileError", "SpaceGroupClassifier"]
@@ -52,15 +57,19 @@ def expected_calibration_error(proba: NDArray, y_index: NDArray, bins: int = 15)
     return float(ece)
 
 
-class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
+class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator):
     """Predict space groups (1-230) from powder diffractograms.
 
     ``SpaceGroupClassifier()`` uses the shipped weights; ``fit()`` trains on synthetic crystals.
 
     Args:
-        pretrained: "default" (shipped weights for simulated patterns), "experimental" (shipped
-            weights for measured patterns: trained with experimental effects, predicts after
-            background removal), a path written by :meth:`save`, or None (fit first).
+        pretrained: "default" (shipped weights for patterns simulated with this package's
+            Gaussian Scherrer peaks, as ``predict`` renders structures and peak lists),
+            "pseudo-voigt" (shipped weights for clean simulated patterns of any peak shape:
+            trained on pseudo-Voigt peaks with Lorentzian fractions 0-1; the default model fails
+            on Lorentzian tails), "experimental" (shipped weights for measured patterns: trained
+            with experimental effects, predicts after background removal), a path written by
+            :meth:`save`, or None (fit first).
         architecture: "compact" (CPU default), "tiny", "resnet10", "resnet50", "resnet101", "parkcnn_medium",
             "parkcnn_big".
         two_theta: (start, stop, step) [deg] of the model's input grid.
@@ -130,8 +139,10 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
     def grid_(self) -> NDArray[np.float64]:
         return two_theta_grid(*self.two_theta)
 
+    _lazy_attributes = ("model_", "classes_", "temperature_", "metadata_")
+
     def _ensure_model(self) -> None:
-        if hasattr(self, "model_"):
+        if "model_" in self.__dict__:
             return
         if self.pretrained is None:
             raise InvalidParameterError("this SpaceGroupClassifier has no weights: call fit() or pass pretrained=")
@@ -254,7 +265,7 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                              real_fraction=float(self.real_fraction) if pool_path else 0.0, profile=self.profile,
                              kalpha2=self.kalpha2, effects=self._effects_dict(), background=self.background,
                              background_window=float(self.background_window))
-        seen, wall, cpu, history = 0, 0.0, 0.0, []
+        seen, wall, cpu, history, commands = 0, 0.0, 0.0, [], []
         checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
         if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
             previous = type(self).load(checkpoint)
@@ -265,6 +276,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
             training = previous.metadata_["training"]
             seen, wall, cpu = training["patterns_seen"], training["wall_seconds"], training["cpu_seconds"]
             history = training.get("history", [])
+            commands = training.get("commands") or [training.get("command", "")]
+            source = _resumed_source(training.get("source", ""), source, seen)
             _stretch_schedule(self.model_, n_patterns // self.batch_size)
         else:
             with distribution_strategy().scope():
@@ -299,7 +312,8 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                         history.append(entry)
                         self.metadata_ = self._metadata(seen, wall + elapsed, source,
                                                         cpu=cpu + time.process_time() - cpu_start, history=history,
-                                                        stream=config.to_dict(), statistics=stats.provenance)
+                                                        stream=config.to_dict(), statistics=stats.provenance,
+                                                        earlier_commands=commands)
                         if checkpoint is not None:
                             self.save(checkpoint)
                         next_checkpoint = seen + checkpoint_every
@@ -335,13 +349,21 @@ class SpaceGroupClassifier(ClassifierMixin, BaseEstimator):
                              ray_address=self.ray_address)
         return LocalStream(config, seed=seed, n_workers=self.n_workers, statistics_path=self.statistics)
 
-    def _metadata(self, patterns_seen, wall, source, cpu=None, history=None, stream=None, statistics=None) -> dict:
+    def _metadata(self, patterns_seen, wall, source, cpu=None, history=None, stream=None, statistics=None,
+                  earlier_commands=()) -> dict:
+        """Training record; ``command`` is this run's command line, ``commands`` every run's (a
+        resumed checkpoint keeps the commands of the runs before it)."""
         from pymatgen_ml_xrd import __version__
 
+        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else ""
+        commands = [c for c in earlier_commands if c]
+        if not commands or commands[-1] != command:
+            commands.append(command)
         return {
             "training": {
                 "source": source,
-                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+                "command": command,
+                "commands": commands,
                 "patterns_seen": int(patterns_seen),
                 "wall_seconds": float(wall),
                 "cpu_seconds": float(cpu if cpu is not None else wall),
@@ -469,7 +491,16 @@ def _stretch_schedule(model, total_steps: int) -> None:
         schedule.decay_steps = max(int(total_steps), 1)
 
 
-PRETRAINED = {"default": "space_group_default", "experimental": "space_group_experimental"}
+def _resumed_source(earlier: str, now: str, seen: int) -> str:
+    """Provenance of a resumed checkpoint: what the earlier runs were (e.g. "initialised from ..."),
+    and what this run adds when it differs."""
+    if not earlier or earlier == now:
+        return earlier or now
+    return f"{earlier}; resumed at {seen:,} patterns with {now}"
+
+
+PRETRAINED = {"default": "space_group_default", "experimental": "space_group_experimental",
+              "pseudo-voigt": "space_group_pseudo_voigt"}
 
 
 def _pretrained_path(name: str) -> Path:

@@ -145,6 +145,8 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         self.rcnets_ = kept
 
     def _rows(self, X) -> NDArray[np.float32]:
+        """Model-input rows of ``X`` on the RCNets' shared grid (preprocessed as they were trained)."""
+        self._ensure()
         m = self.rcnets_[0]
         grid = two_theta_grid(*m.two_theta)
         return model_rows(X, grid, resolve_wavelength(m.wavelength)[0], m.preprocessing, m.background,
