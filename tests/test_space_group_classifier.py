@@ -351,6 +351,7 @@ def test_init_from_starts_from_saved_weights(tiny, tmp_path, monkeypatch):
     more.fit(n_patterns=32, checkpoint_dir=str(ckpt))
     training = more.metadata_["training"]
     assert training["patterns_seen"] == 32 and "initialised from" in training["source"]
+    assert training["source"] == first.metadata_["training"]["source"]  # same data: nothing appended
     assert training["commands"] == ["train.py --first", "train.py --more"]
     assert training["command"] == "train.py --more"
     tuned.save(tmp_path / "tuned")
@@ -398,3 +399,14 @@ def test_shipped_pseudo_voigt_model():
     assert pv.profile == "pseudo-voigt" and pv.effects is None and pv.background == "none"
     training = pv.metadata_["training"]
     assert "initialised from" in training["source"] and all("--profile pseudo-voigt" in c for c in training["commands"])
+
+
+def test_resumed_source_keeps_the_record_of_earlier_runs():
+    from pymatgen_ml_xrd.estimators.space_group import _resumed_source
+
+    tuned = "synthetic stream, initialised from ckpt (100 patterns)"
+    assert _resumed_source(tuned, "synthetic stream", 64) == tuned  # same data: nothing to add
+    mixed = _resumed_source("synthetic stream", "synthetic stream + 25% real", 1_000)
+    assert mixed == "synthetic stream; resumed at 1,000 patterns with synthetic stream + 25% real"
+    assert _resumed_source(mixed, "synthetic stream + 25% real", 2_000) == mixed
+    assert _resumed_source("", "synthetic stream", 0) == "synthetic stream"

@@ -339,7 +339,7 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
             raise InvalidParameterError(f"init_from={init_from!r} has other classes, grid or architecture")
         self.model_.set_weights(start.model_.get_weights())
         seen = start.metadata_.get("training", {}).get("patterns_seen", 0)
-        return f", initialised from {init_from} ({seen:,} patterns)"
+        return f"{_INITIALISED}{init_from} ({seen:,} patterns)"
 
     def _stream(self, config, seed):
         from pymatgen_ml_xrd.streams import LocalStream, RayStream
@@ -491,12 +491,19 @@ def _stretch_schedule(model, total_steps: int) -> None:
         schedule.decay_steps = max(int(total_steps), 1)
 
 
+_RESUMED = "; resumed at "
+_INITIALISED = ", initialised from "
+
+
 def _resumed_source(earlier: str, now: str, seen: int) -> str:
-    """Provenance of a resumed checkpoint: what the earlier runs were (e.g. "initialised from ..."),
-    and what this run adds when it differs."""
-    if not earlier or earlier == now:
-        return earlier or now
-    return f"{earlier}; resumed at {seen:,} patterns with {now}"
+    """Provenance of a resumed checkpoint: the earlier runs' record (e.g. "..., initialised from
+    ...") and, when this run's data differ from the last run's, what this run adds."""
+    if not earlier:
+        return now
+    last = earlier.rsplit(_RESUMED, 1)[1].split(" with ", 1)[1] if _RESUMED in earlier else earlier
+    if last.split(_INITIALISED)[0] == now:
+        return earlier
+    return f"{earlier}{_RESUMED}{seen:,} patterns with {now}"
 
 
 PRETRAINED = {"default": "space_group_default", "experimental": "space_group_experimental",
