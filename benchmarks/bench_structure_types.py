@@ -96,13 +96,15 @@ def within_rcnet_correct(parts, truth):
 
 
 def selection_diagnosis(parts, truth, alpha: float) -> dict:
-    """Why the union picks a wrong RCNet: the share of patterns whose best-reliability RCNet is not
-    the one holding the true type, and the mean confidence C of the right RCNet and of the wrongly
-    chosen one on those patterns."""
-    starts = np.cumsum([0] + [p.shape[1] for p, _, _ in parts[:-1]])
-    r = np.stack([alpha * s[np.arange(len(s)), p.argmax(axis=1)] + (1 - alpha) * c for p, c, s in parts], axis=1)
+    """Why the union picks a wrong RCNet: the share of patterns whose best reliability
+    (:func:`combine_reliability`) lies in another RCNet than the one holding the true type, and
+    the mean confidence C of the right RCNet and of the chosen one on those patterns."""
+    from pymatgen_ml_xrd.estimators.structure_type import combine_reliability
+
+    rcnet_of_column = np.concatenate([np.full(p.shape[1], k) for k, (p, _, _) in enumerate(parts)])
+    chosen = rcnet_of_column[combine_reliability(parts, alpha).argmax(axis=1)]
+    right = rcnet_of_column[truth]
     conf = np.stack([c for _, c, _ in parts], axis=1)
-    chosen, right = r.argmax(axis=1), np.searchsorted(starts, truth, side="right") - 1
     wrong = chosen != right
     rows = np.arange(len(truth))
     return {"wrong_rcnet_share": float(wrong.mean()),

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import warnings
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -46,14 +44,14 @@ def main() -> None:
     import matplotlib.pyplot as plt
     from pymatgen.core import Structure
 
-    from pymatgen_ml_xrd import GeneratorStatistics, SyntheticStructureGenerator, XRDCalculator
+    from pymatgen_ml_xrd import GeneratorStatistics, SpaceGroupClassifier, SyntheticStructureGenerator, XRDCalculator
     from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
     from pymatgen_ml_xrd.io import read_pattern
 
     rng = np.random.default_rng(args.seed)
-    metadata = json.loads((files("pymatgen_ml_xrd") / "pretrained" / "space_group_experimental.json").read_text())
-    trained = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"]["effects"].items()}
-    effects = dataclasses.replace(ExperimentalEffects(**trained), two_theta_start=None, two_theta_stop=None)
+    shipped = SpaceGroupClassifier(pretrained="experimental")
+    shipped._ensure_model()  # its parameters, the training effects among them, come with the weights
+    effects = dataclasses.replace(ExperimentalEffects(**shipped.effects), two_theta_start=None, two_theta_stop=None)
     impurity_source = SyntheticStructureGenerator(GeneratorStatistics.default(), seed=args.seed)
     folders = sorted(p for p in (args.data / "experimental" / "refined_xy").iterdir() if p.is_dir())
     fig, axes = plt.subplots(len(folders), 1, figsize=(10, 2.1 * len(folders)), squeeze=False)
