@@ -87,7 +87,7 @@ def main() -> None:
     from composition_data import composition_dataset
 
     from pymatgen_ml_xrd import CompositionToXRD
-    from pymatgen_ml_xrd.metrics import pattern_scores
+    from pymatgen_ml_xrd.patterns.metrics import pattern_scores
 
     data = composition_dataset(args.data, args.cache)
     test, train = data["test"], ~data["test"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -44,9 +43,11 @@ def family(system: str) -> str:
 
 
 def inp_wavelength(path: Path) -> float | None:
-    """The first emission-line wavelength [angstrom] of a TOPAS .inp (``lo VALUE``), if any."""
-    lines = re.findall(r"\blo\s+([0-9.]+)", path.read_text(errors="replace"))
-    return float(lines[0]) if lines else None
+    """The first emission-line wavelength [angstrom] of a TOPAS .inp, if any."""
+    from pymatgen_ml_xrd.io.topas import topas_wavelengths
+
+    lines = topas_wavelengths(path)
+    return lines[0] if lines else None
 
 
 def refined_space_group(cif: Path) -> tuple[int, str, int]:
@@ -132,8 +133,7 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for name in args.models:
         clf = SpaceGroupClassifier(pretrained=name)
-        clf._ensure_model()
-        shift = clf.background == "none"
+        shift = not clf.spec_.measured
         proba = clf.predict_proba([non_negative(r[1]) if shift else r[1] for r in refined])
         order = clf.classes_[np.argsort(-proba, axis=1)]
         hits = order == truth[:, None]

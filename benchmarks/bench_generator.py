@@ -63,12 +63,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "generator.json")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    from data_splits import load_statistics_structures
     from pymatgen.core import Element
     from pyxtal import pyxtal
     from scipy.stats import wasserstein_distance
 
     from pymatgen_ml_xrd import GeneratorStatistics, SyntheticStructureGenerator
-    from pymatgen_ml_xrd.generation.build_default import load_statistics_structures
 
     stats = GeneratorStatistics.default()
     gen = SyntheticStructureGenerator(stats, seed=args.seed)

@@ -34,16 +34,15 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "space_group.json")
     args = ap.parse_args()
     import keras
+    from data_splits import held_out_structures
 
     from pymatgen_ml_xrd import SpaceGroupClassifier, XRDCalculator
-    from pymatgen_ml_xrd.generation.build_default import held_out_structures
     from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system
     from pymatgen_ml_xrd.models import build_classifier
 
     clf = SpaceGroupClassifier(pretrained=args.model)
-    clf._ensure_model()
-    calc = XRDCalculator(clf.wavelength)
-    start, stop, step = clf.two_theta
+    calc = XRDCalculator(clf.spec_.wavelength)
+    start, stop, step = clf.spec_.two_theta
     results, all_true, all_pred = {}, [], []
     for name in ("mpts52_val", "mp20_biternary_val", "aflow_statistics"):
         structures, y = held_out_structures(args.data, name, args.max_per_file)
@@ -75,7 +74,7 @@ def main() -> None:
     speed = {}
     for policy in ("float32", "mixed_bfloat16"):
         keras.mixed_precision.set_global_policy(policy)
-        model = build_classifier(n_points, len(clf.classes_), clf.architecture)
+        model = build_classifier(n_points, len(clf.classes_), clf.params_["architecture"])
         model.set_weights(clf.model_.get_weights())
         model.compile(optimizer="adamw", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.train_on_batch(xb, yb)

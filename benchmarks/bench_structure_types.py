@@ -37,8 +37,13 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from _common import DEFAULT_DATA, REPO, machine, write_json  # noqa: E402
 
-ALPHAS = np.round(np.arange(0.0, 1.01, 0.1), 2)
-THRESHOLDS = np.round(np.arange(0.3, 0.951, 0.025), 3)
+from pymatgen_ml_xrd.identification.reliability import (  # noqa: E402
+    ALPHAS,
+    THRESHOLDS,
+    choose_alpha_threshold,
+    combine_reliability,
+    in_out_accuracy,
+)
 
 
 def validation_third(material_ids) -> np.ndarray:
@@ -77,8 +82,6 @@ def simulate(structures, effects, seed: int, two_theta=(5.0, 90.0, 0.04)):
 
 def reliabilities_by_alpha(ident, rows):
     """({alpha: (n, T) reliabilities}, the RCNets' (p, C, S)) from one pass of the RCNets."""
-    from pymatgen_ml_xrd.estimators.structure_type import combine_reliability
-
     parts = ident.rcnet_outputs(rows, preprocessed=True)
     return {float(a): combine_reliability(parts, float(a)) for a in ALPHAS}, parts
 
@@ -99,8 +102,6 @@ def selection_diagnosis(parts, truth, alpha: float) -> dict:
     """Why the union picks a wrong RCNet: the share of patterns whose best reliability
     (:func:`combine_reliability`) lies in another RCNet than the one holding the true type, and
     the mean confidence C of the right RCNet and of the chosen one on those patterns."""
-    from pymatgen_ml_xrd.estimators.structure_type import combine_reliability
-
     rcnet_of_column = np.concatenate([np.full(p.shape[1], k) for k, (p, _, _) in enumerate(parts)])
     chosen = rcnet_of_column[combine_reliability(parts, alpha).argmax(axis=1)]
     right = rcnet_of_column[truth]
@@ -110,13 +111,6 @@ def selection_diagnosis(parts, truth, alpha: float) -> dict:
     return {"wrong_rcnet_share": float(wrong.mean()),
             "confidence_of_right_rcnet_when_wrong": float(conf[rows, right][wrong].mean()),
             "confidence_of_chosen_rcnet_when_wrong": float(conf[rows, chosen][wrong].mean())}  # fmt: skip
-
-
-def in_out_accuracy(r_in, truth_idx, r_out, threshold):
-    best_in = r_in.argmax(axis=1)
-    ok_in = (best_in == truth_idx) & (r_in.max(axis=1) >= threshold)
-    ok_out = r_out.max(axis=1) < threshold
-    return float((ok_in.sum() + ok_out.sum()) / (len(r_in) + len(r_out)))
 
 
 def main() -> None:
@@ -132,10 +126,10 @@ def main() -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from build_structure_types import member_structures, type_key_table
 
     from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
-    from pymatgen_ml_xrd.identification.members import member_structures, type_key_table
 
     warnings.filterwarnings("ignore")
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -167,9 +161,8 @@ def main() -> None:
                 results.setdefault("inference_patterns_per_s", {})[condition] = len(rows) / (time.time() - t_pred)
                 results.setdefault("simulation_seconds", {})[condition] = t_pred - t0
         # alpha and R0 from the validation third of the held-out half, applied to the test sets
-        grid = {(a, r): in_out_accuracy(rel["validation_in"][a], truth["validation_in"], rel["validation_out"][a], r)
-                for a in rel["validation_in"] for r in THRESHOLDS}  # fmt: skip
-        (alpha, r0), val_acc = max(grid.items(), key=lambda kv: kv[1])
+        alpha, r0, val_acc = choose_alpha_threshold(parts["validation_in"], truth["validation_in"],
+                                                    parts["validation_out"], ALPHAS, THRESHOLDS)  # fmt: skip
         r_in, r_out = rel["test_in"], rel["test_out"]
         closed = {a: float((r_in[a].argmax(axis=1) == truth["test_in"]).mean()) for a in r_in}
         in_out = {a: in_out_accuracy(r_in[a], truth["test_in"], r_out[a], 0.6) for a in r_in}

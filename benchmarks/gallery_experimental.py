@@ -24,13 +24,6 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def inp_wavelengths(path: Path) -> list[float]:
-    """Emission-line wavelengths [angstrom] of a TOPAS input file (``lam ... lo VALUE`` entries)."""
-    import re
-
-    return [float(v) for v in re.findall(r"\blo\s+([0-9.]+)", path.read_text(errors="replace"))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -44,19 +37,24 @@ def main() -> None:
     import matplotlib.pyplot as plt
     from pymatgen.core import Structure
 
-    from pymatgen_ml_xrd import GeneratorStatistics, SpaceGroupClassifier, SyntheticStructureGenerator, XRDCalculator
-    from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+    from pymatgen_ml_xrd import (
+        GeneratorStatistics,
+        SpaceGroupClassifier,
+        SyntheticStructureGenerator,
+        XRDCalculator,
+    )
     from pymatgen_ml_xrd.io import read_pattern
+    from pymatgen_ml_xrd.io.topas import topas_wavelengths
 
     rng = np.random.default_rng(args.seed)
     shipped = SpaceGroupClassifier(pretrained="experimental")
-    shipped._ensure_model()  # its parameters, the training effects among them, come with the weights
-    effects = dataclasses.replace(ExperimentalEffects(**shipped.effects), two_theta_start=None, two_theta_stop=None)
+    # the training effects come with the weights, in their PatternSpec
+    effects = dataclasses.replace(shipped.spec_.experimental_effects(), two_theta_start=None, two_theta_stop=None)
     impurity_source = SyntheticStructureGenerator(GeneratorStatistics.default(), seed=args.seed)
     folders = sorted(p for p in (args.data / "experimental" / "refined_xy").iterdir() if p.is_dir())
     fig, axes = plt.subplots(len(folders), 1, figsize=(10, 2.1 * len(folders)), squeeze=False)
     for ax, folder in zip(axes[:, 0], folders):
-        lines = inp_wavelengths(next(folder.glob("*.inp")))
+        lines = topas_wavelengths(next(folder.glob("*.inp")))
         lam = lines[0] if lines else 1.540562
         calc = XRDCalculator("CuKa1" if abs(lam - 1.5406) < 1e-3 else lam)
         scan = read_pattern(next(folder.glob("*.xy")), lam)

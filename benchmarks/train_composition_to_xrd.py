@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -35,24 +34,21 @@ def main() -> None:
     ap.add_argument("--publish", action="store_true", help="write the shipped default weights")
     args = ap.parse_args()
 
-    import numpy as np
     from composition_data import composition_dataset
 
     from pymatgen_ml_xrd import CompositionToXRD
+    from pymatgen_ml_xrd.models.provenance import command_line
 
     data = composition_dataset(args.data, args.cache)
     train = ~data["test"]
     formulas, patterns = data["formula"][train], data["patterns"][train]
-    # the 10% of the training formulas that fit() would hold back itself (same permutation)
-    order = np.random.default_rng(0).permutation(len(formulas))
-    n_val = round(0.1 * len(formulas))
-    val, fit_rows = order[:n_val], order[n_val:]
+    est = CompositionToXRD(pretrained=None, epochs=args.epochs, loss=args.loss, architecture=args.architecture,
+                           precision=args.precision)  # fmt: skip
+    fit_rows, val = est.validation_split(len(formulas))  # the 10% that fit() would hold back itself
     validation = (list(formulas[val]), patterns[val])
     if args.calibrate_only:
         est = CompositionToXRD.load(args.out)
     else:
-        est = CompositionToXRD(pretrained=None, epochs=args.epochs, loss=args.loss, architecture=args.architecture,
-                               precision=args.precision)  # fmt: skip
         est.fit(list(formulas[fit_rows]), patterns[fit_rows], validation_data=validation)
         est.metadata_["training"]["data"] = (
             "one structure per reduced formula (lowest e_above_hull) from ../shared/data/structures "
@@ -64,7 +60,7 @@ def main() -> None:
         print(f"epochs {est.metadata_['training']['epochs_run']}, best val_loss {min(hist['val_loss']):.4f}, "
               f"{est.metadata_['training']['wall_seconds']:.0f} s")  # fmt: skip
     calib = est.calibrate(*validation)
-    est.metadata_["calibration"]["command"] = " ".join(["train_composition_to_xrd.py", *sys.argv[1:]])
+    est.metadata_["calibration"]["command"] = command_line()
     print(f"intensity exponent {calib['exponent']}: validation peak F1 {calib['f1_before']:.3f} -> {calib['f1_after']:.3f}")
     est.save(args.out)
     if args.publish:

@@ -45,7 +45,6 @@ import dataclasses
 import os
 from pathlib import Path
 
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,9 +54,8 @@ def statistics_half_with_groups(data: Path):
     """The real structures the generator statistics were built from (never the held-out half),
     with space groups from spglib (symprec 0.1, as for the held-out structures)."""
     import numpy as np
+    from data_splits import load_statistics_structures
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-    from pymatgen_ml_xrd.generation.build_default import load_statistics_structures
 
     structures = load_statistics_structures(data)
     groups = np.array([SpacegroupAnalyzer(s, symprec=0.1).get_space_group_number() for s in structures])
@@ -97,9 +95,11 @@ def main() -> None:
     name = "space_group_experimental" if args.experimental else "space_group"
     checkpoint_dir = args.checkpoint_dir or REPO / "benchmarks" / "checkpoints" / name
 
+    from data_splits import held_out_structures
+
     from pymatgen_ml_xrd import SpaceGroupClassifier
     from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
-    from pymatgen_ml_xrd.generation.build_default import held_out_structures
+    from pymatgen_ml_xrd.patterns.rendering import measured_like
 
     val = held_out_structures(args.data, "mpts52_val", args.n_validation)
     calib = held_out_structures(args.data, "mp20_biternary_val", args.n_validation, seed=1)
@@ -110,8 +110,8 @@ def main() -> None:
         if args.preferred_orientation is not None:
             effects = dataclasses.replace(effects, preferred_orientation=tuple(args.preferred_orientation))
         options = dict(profile="pseudo-voigt", kalpha2=0.5, effects=effects.to_dict(), background="snip")
-        val = (with_effects(val[0], effects, seed=0), val[1])
-        calib = (with_effects(calib[0], effects, seed=1), calib[1])
+        val = (measured_like(val[0], effects, seed=0), val[1])
+        calib = (measured_like(calib[0], effects, seed=1), calib[1])
     clf = SpaceGroupClassifier(pretrained=None, n_workers=args.n_workers, real_fraction=args.real_fraction,
                                learning_rate=args.learning_rate, **options)
     clf.fit(n_patterns=args.n_patterns, validation_data=val, checkpoint_dir=str(checkpoint_dir),
@@ -125,25 +125,6 @@ def main() -> None:
                   else "space_group_pseudo_voigt" if args.profile == "pseudo-voigt" else "space_group_default")
         path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / target, include_optimizer=False)
         print(f"published {path}")
-
-
-def with_effects(structures, effects, seed: int):
-    """Measured-looking Diffractograms of ``structures`` (5-90 deg, Cu K-alpha1, pseudo-Voigt with
-    drawn widths, K-alpha2 on every other pattern, the next structure as impurity), seeded."""
-    import numpy as np
-
-    from pymatgen_ml_xrd import XRDCalculator
-
-    rng = np.random.default_rng(seed)
-    calc = XRDCalculator("CuKa1")
-    out = []
-    for i, s in enumerate(structures):
-        out.append(calc.get_diffractogram(
-            s, two_theta_range=(5.0, 90.0), step=0.02, profile="pseudo-voigt",
-            crystallite_size=rng.uniform(20, 100), caglioti=(rng.uniform(0, 0.01), 0.0, rng.uniform(0, 0.01)),
-            eta=rng.uniform(0, 1), kalpha2=bool(i % 2), effects=effects, seed=rng,
-            impurity=structures[(i + 1) % len(structures)]))  # fmt: skip
-    return out
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
         [--epochs 30] [--types-per-rcnet 10] [--n-outliers 1200] [--max-types N] [--out DIR] [--publish]
 
 Types: the default catalogue (pymatgen_ml_xrd/data/structure_types_default.json.gz, built by
-``python -m pymatgen_ml_xrd.identification.build_default_types``). Members: the real structures
+``python benchmarks/build_structure_types.py``). Members: the real structures
 of each type in the training half of ../shared/data/structures (``in_statistics_half``), or the
 catalogue's prototype CIFs where a type has none; the held-out half stays unseen for
 benchmarks/bench_structure_types.py. Training patterns: members and synthetic variants
@@ -30,9 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def training_members(data: Path, catalogue: dict, cache: Path):
     """(structures, type names): training-half members of every catalogue type (prototypes where none)."""
+    from build_structure_types import member_structures, type_key_table
     from pymatgen.core import Structure
-
-    from pymatgen_ml_xrd.identification.members import member_structures, type_key_table
 
     table = type_key_table(data, cache)
     train = table[table["train"].astype(bool)]
@@ -64,7 +63,7 @@ def main() -> None:
 
     from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
-    from pymatgen_ml_xrd.identification.build_default_types import load_default_catalogue
+    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
 
     catalogue = load_default_catalogue()
     if args.max_types:
@@ -76,11 +75,11 @@ def main() -> None:
                                     types_per_rcnet=args.types_per_rcnet, n_outliers=args.n_outliers,
                                     effects=ExperimentalEffects(preferred_orientation=(0.7, 1.4)).to_dict())
     ident.fit(structures, names)
-    command = " ".join(["train_structure_types.py", *os.sys.argv[1:]])
-    for m in ident.rcnets_:
-        m.metadata["command"] = command
-        m.metadata["catalogue"] = catalogue["command"]
-        m.metadata["members"] = "training half of ../shared/data/structures (in_statistics_half), else prototypes"
+    for m in ident.rcnets_:  # fit's training_record holds this script's command; the data it read:
+        m.metadata["training"].update(
+            catalogue=catalogue["command"],
+            members="training half of ../shared/data/structures (in_statistics_half), else prototypes",
+        )
     if args.out.exists():
         shutil.rmtree(args.out)
     ident.save(args.out)

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))  # the data-table helpers read ../shared/data: not in the package
 
 
 def main() -> None:
@@ -30,10 +31,10 @@ def main() -> None:
     ap.add_argument("--n-types", type=int, default=4)
     ap.add_argument("--max-members", type=int, default=12)
     args = ap.parse_args()
+    from build_structure_types import member_structures, type_key_table
     from pymatgen.symmetry.groups import SpaceGroup
 
-    from pymatgen_ml_xrd.identification.build_default_types import load_default_catalogue
-    from pymatgen_ml_xrd.identification.members import member_structures, type_key_table
+    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
     from pymatgen_ml_xrd.identification.type_keys import split_key
 
     default_keys = {t["key"] for t in load_default_catalogue()["types"]}

@@ -108,10 +108,9 @@ def _load_input(path: Path, wavelength):
 
 def _classify(args: argparse.Namespace) -> int:
     import numpy as np
+    from pymatgen.core import IStructure
 
     from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
-
-    from pymatgen.core import IStructure
 
     items = [_load_input(p, args.wavelength) for p in args.pattern]
     model = args.model
@@ -147,7 +146,7 @@ def _predict_xrd(args: argparse.Namespace) -> int:
     import numpy as np
 
     from pymatgen_ml_xrd.estimators import CompositionToXRD
-    from pymatgen_ml_xrd.metrics import find_pattern_peaks
+    from pymatgen_ml_xrd.patterns.metrics import find_pattern_peaks
 
     model = CompositionToXRD(pretrained=args.model)
     patterns = model.predict(args.formula)
@@ -235,6 +234,7 @@ def _identify(args: argparse.Namespace) -> int:
 def _train_structure_types(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
     from pymatgen_ml_xrd.identification.plugin_package import types_from_folder, write_plugin_package
+    from pymatgen_ml_xrd.models.provenance import command_line
 
     if len(args.structures) != 1:
         raise SystemExit("pmlxrd: train structure-types needs one FOLDER with a sub-folder of CIF files per type")
@@ -248,8 +248,9 @@ def _train_structure_types(args: argparse.Namespace) -> int:
             raise SystemExit(f"pmlxrd: types {taken} are already in the default set; a plugin adds new types")
     ident = StructureTypeIdentifier(pretrained=None, epochs=args.epochs or 15, patterns_per_type=args.patterns_per_type)
     ident.fit(structures, names)
-    for m in ident.rcnets_:
-        m.metadata["command"] = " ".join(["pmlxrd", *sys.argv[1:]]) if sys.argv else "pmlxrd train structure-types"
+    command = command_line(program="pmlxrd")  # "python -m pymatgen_ml_xrd.cli" is recorded as pmlxrd too
+    for m in ident.rcnets_:  # fit's training_record named the running script; this command is pmlxrd's
+        m.metadata["training"].update(command=command, commands=[command])
     if args.plugin_name:
         path = write_plugin_package(ident, args.plugin_name, args.out)
         print(f"trained {len(ident.rcnets_)} RCNet(s) for {len(set(names))} types; wrote the plugin package {path} "

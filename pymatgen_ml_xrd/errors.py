@@ -6,7 +6,10 @@ those keep working; the message always names the offending input.
 
 from __future__ import annotations
 
-__all__ = ["PymatgenMLXRDError", "InvalidStructureError", "InvalidParameterError", "ReflectionLimitError"]
+__all__ = ["PymatgenMLXRDError", "InvalidStructureError", "InvalidParameterError", "InvalidInputTypeError",
+           "ModelFileError", "NotFittedModelError", "ReflectionLimitError", "StreamWorkerError"]
+
+from sklearn.exceptions import NotFittedError
 
 
 class PymatgenMLXRDError(Exception):
@@ -23,3 +26,19 @@ class InvalidParameterError(PymatgenMLXRDError, ValueError):
 
 class ReflectionLimitError(PymatgenMLXRDError, ValueError):
     """The requested simulation would enumerate more reflections than the configured limit."""
+
+
+class InvalidInputTypeError(PymatgenMLXRDError, TypeError):
+    """An argument is of a type the function does not take (the message names what it takes)."""
+
+
+class NotFittedModelError(InvalidParameterError, NotFittedError):
+    """An estimator without weights was asked to predict (call fit() or pass pretrained=)."""
+
+
+class StreamWorkerError(PymatgenMLXRDError, RuntimeError):
+    """A training-stream producer (process or Ray actor) died or kept failing."""
+
+
+class ModelFileError(PymatgenMLXRDError, ValueError):
+    """A model file is missing, damaged, foreign or of another format version."""

@@ -60,23 +60,16 @@ def plot_diffractograms(
     axes[-1, 0].set_xlim(diffractograms[0].x[0], diffractograms[0].x[-1])
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=130)
 
 
 def plot_classification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, classifier) -> Path:
     """Each input as the model sees it (left) and its top space groups as bars (right)."""
-    from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
-    from pymatgen_ml_xrd.estimators.pattern_input import model_rows
+    from pymatgen_ml_xrd.patterns import model_rows
 
-    lam = resolve_wavelength(classifier.wavelength)[0]
-    grid = classifier.grid_
-    # as the model sees it, before the square root: converted, masked, background removed
-    rows = model_rows(list(items), grid, lam, "none", classifier.background, classifier.background_window)
+    spec = classifier.spec_.replace(preprocessing="none")  # as the model sees it, before the square root
+    lam, grid = spec.wavelength_angstrom, spec.grid
+    rows = model_rows(list(items), spec)  # converted, masked, background removed
     n = len(rows)
     fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n + 0.4), squeeze=False,
                              gridspec_kw={"width_ratios": [3, 1]})
@@ -91,12 +84,7 @@ def plot_classification(items, labels: Sequence[str], results: Sequence[dict], p
         bx.set_xlim(0, 1)
         bx.set_xlabel("probability", fontsize=8)
     axes[-1, 0].set_xlabel(f"2θ (°) at λ = {lam:.4f} Å (model grid)")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=120)
 
 
 def plot_identification(items, labels: Sequence[str], results: Sequence[dict], path: str | Path, identifier) -> Path:
@@ -125,9 +113,14 @@ def plot_identification(items, labels: Sequence[str], results: Sequence[dict], p
         bx.set_xlim(0, 1)
         bx.set_xlabel("reliability R (dashed: R0)", fontsize=8)
     axes[-1, 0].set_xlabel("2θ (°), Cu Kα1 grid of the RCNets")
+    return _save(fig, path, dpi=120)
+
+
+def _save(fig, path: str | Path, dpi: int) -> Path:
+    """Lay out, write the PNG (creating its folder) and close the figure; returns the path."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path

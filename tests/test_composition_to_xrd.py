@@ -10,11 +10,15 @@ from pymatgen.core import Composition, Species, Structure
 from sklearn.base import clone
 
 from pymatgen_ml_xrd import CompositionToXRD, Diffractogram, XRDCalculator
-from pymatgen_ml_xrd.composition_encoding import DEFAULT_ELEMENTS, CompositionEncoder, CompositionEncodingError
+from pymatgen_ml_xrd.compositions.encoding import (
+    DEFAULT_ELEMENTS,
+    CompositionEncoder,
+    CompositionEncodingError,
+)
 from pymatgen_ml_xrd.diffraction.smoothed_pattern import smooth_sticks, smoothed_patterns, uniform_grid
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.composition_to_xrd import lowest_energy_per_composition
-from pymatgen_ml_xrd.estimators.model_files import ModelFileError
+from pymatgen_ml_xrd.models.files import ModelFileError
 
 # ------------------------------------------------------------------ encoding
 
@@ -137,7 +141,7 @@ def test_fit_structures_and_predict(tiny, real_structures):
 
 def test_calibrated_exponent_is_applied_and_saved(tiny, real_structures, tmp_path):
     est = clone(tiny)
-    est.model_, est.metadata_ = tiny.model_, {"training": {}}
+    est.model_, est.metadata_, est.params_, est.exponent_ = tiny.model_, {"training": {}}, tiny.params_, 1.0
     structures = real_structures[40:52]
     y = est.simulate_targets(structures)
     raw = est.predict_array(["NaCl"])

@@ -97,8 +97,8 @@ def test_stream_with_effects_and_pseudo_voigt():
     from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
 
     base = dict(batch_size=8, two_theta=(10.0, 70.0, 0.05), space_groups=(2, 14, 62, 194, 225))
-    pure_cfg = BatchConfig(**base, preprocessing="none")
-    fx_cfg = BatchConfig(**base, preprocessing="none", profile="pseudo-voigt", kalpha2=True,
+    pure_cfg = BatchConfig.build(**base, preprocessing="none")
+    fx_cfg = BatchConfig.build(**base, preprocessing="none", profile="pseudo-voigt", kalpha2=True,
                          effects=ExperimentalEffects.paper().to_dict())  # fmt: skip
     with LocalStream(pure_cfg, seed=4, n_workers=0) as s:
         pure, y_pure = next(s)
@@ -111,9 +111,9 @@ def test_stream_with_effects_and_pseudo_voigt():
     assert (pure < 1e-6).mean() > 0.2 and (noisy < 1e-6).mean() < (pure < 1e-6).mean() / 2
     assert not np.allclose(noisy, noisy2)
     with pytest.raises(InvalidParameterError, match="additive_noise"):
-        BatchConfig(**base, effects={"additive_noise": (1.0, 0.0)})
+        BatchConfig.build(**base, effects={"additive_noise": (1.0, 0.0)})
     with pytest.raises(ValueError, match="profile"):
-        BatchConfig(**base, profile="lorentzian")
+        BatchConfig.build(**base, profile="lorentzian")
 
 
 def test_measured_range_masks_the_ends():
@@ -158,7 +158,7 @@ def test_get_diffractogram_with_effects():
 
 
 def test_background_removal():
-    from pymatgen_ml_xrd.background import remove_background
+    from pymatgen_ml_xrd.patterns.background import remove_background
 
     x = np.arange(5.0, 90.0 + 1e-9, 0.04)
     hump = 0.3 * np.exp(-0.5 * ((x - 25) / 8) ** 2) + 0.1 + 0.001 * x
@@ -189,17 +189,17 @@ def test_stream_removes_the_background_and_draws_kalpha2():
     gen = SyntheticStructureGenerator(space_groups=groups, seed=0)
     base = dict(batch_size=8, two_theta=(10.0, 70.0, 0.05), space_groups=groups, preprocessing="none",
                 effects=ExperimentalEffects(additive_noise=None, multiplicative_noise=None, peak_counts=None).to_dict())
-    raw, _ = make_batch(BatchConfig(**base), gen, XRDCalculator("CuKa1"), np.random.default_rng(1))
+    raw, _ = make_batch(BatchConfig.build(**base), gen, XRDCalculator("CuKa1"), np.random.default_rng(1))
     gen = SyntheticStructureGenerator(space_groups=groups, seed=0)
-    clean, _ = make_batch(BatchConfig(**base, background="snip"), gen, XRDCalculator("CuKa1"),
+    clean, _ = make_batch(BatchConfig.build(**base, background="snip"), gen, XRDCalculator("CuKa1"),
                           np.random.default_rng(1))  # fmt: skip
     assert np.isfinite(clean).all() and np.allclose(clean.max(axis=1), 1)
     assert np.median(clean) < np.median(raw) / 3  # the background floor is removed
     with pytest.raises(ValueError, match="kalpha2"):
-        BatchConfig(space_groups=groups, kalpha2=1.5)
+        BatchConfig.build(space_groups=groups, kalpha2=1.5)
     with pytest.raises(InvalidParameterError, match="background"):
-        BatchConfig(space_groups=groups, background="poly")
-    one_crystal = BatchConfig(batch_size=2, patterns_per_crystal=2, two_theta=(10.0, 70.0, 0.05), space_groups=groups,
+        BatchConfig.build(space_groups=groups, background="poly")
+    one_crystal = BatchConfig.build(batch_size=2, patterns_per_crystal=2, two_theta=(10.0, 70.0, 0.05), space_groups=groups,
                               kalpha2=0.5, profile="pseudo-voigt", effects=ExperimentalEffects().to_dict())
     x, y = make_batch(one_crystal, gen, XRDCalculator("CuKa1"), np.random.default_rng(2))  # no other crystal: no impurity
     assert x.shape == (2, 1201) and y[0] == y[1]

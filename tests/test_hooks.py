@@ -10,8 +10,15 @@ from pymatgen.core import Lattice, Structure
 from pymatgen.io.cif import CifWriter
 
 from pymatgen_ml_xrd import hooks
-from pymatgen_ml_xrd.hooks import PluginWarning, collect_structure_types, hookimpl, plugin_manager, register
-from pymatgen_ml_xrd.structure_types import StructureType, StructureTypeError, validate_structure_type
+from pymatgen_ml_xrd.hooks import hookimpl
+from pymatgen_ml_xrd.identification import plugins
+from pymatgen_ml_xrd.identification.plugins import (
+    PluginWarning,
+    collect_structure_types,
+    plugin_manager,
+    register,
+)
+from pymatgen_ml_xrd.identification.records import StructureType, StructureTypeError, validate_structure_type
 
 NACL = str(CifWriter(Structure.from_spacegroup(225, Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])))
 ROCKSALT = {"name": "NaCl", "space_group": 225, "anonymized_formula": "AB", "wyckoff_sequence": "ba",
@@ -79,8 +86,35 @@ def test_entry_points_load_and_import_failures_warn(monkeypatch):
         importlib.metadata.EntryPoint("good", "pmlxrd_test_plugin", hooks.GROUP),
         importlib.metadata.EntryPoint("missing", "no_such_module_for_pmlxrd", hooks.GROUP),
     ])  # fmt: skip
-    monkeypatch.setattr(hooks.importlib.metadata, "entry_points",
+    monkeypatch.setattr(plugins.importlib.metadata, "entry_points",
                         lambda group=None: eps.select(group=group))  # fmt: skip
     with pytest.warns(PluginWarning, match="'missing'.*failed to import"):
         pm = plugin_manager()
     assert [t.name for t in collect_structure_types(pm)] == ["NaCl"]
+
+
+def test_hooks_is_the_bottom_of_the_house():
+    """hooks.py imports nothing of the package; identification/ imports neither estimators/ nor the
+    cli at module level; models/ imports neither identification/ nor estimators/."""
+    import ast
+    from pathlib import Path
+
+    package = Path(hooks.__file__).resolve().parent
+
+    def imported(path):
+        names = set()
+        for node in ast.parse(path.read_text()).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+        return {n for n in names if n.startswith("pymatgen_ml_xrd")}
+
+    assert imported(package / "hooks.py") <= {"pymatgen_ml_xrd.errors"}
+    for path in (package / "identification").glob("*.py"):
+        bad = {n for n in imported(path) if n.startswith(("pymatgen_ml_xrd.estimators", "pymatgen_ml_xrd.cli"))}
+        assert not bad, f"{path.name} imports {bad}"
+    for path in (package / "models").glob("*.py"):
+        bad = {n for n in imported(path)
+               if n.startswith(("pymatgen_ml_xrd.identification", "pymatgen_ml_xrd.estimators"))}  # fmt: skip
+        assert not bad, f"{path.name} imports {bad}"

@@ -66,8 +66,8 @@ def test_missing_file():
 
 
 def test_measured_pattern_goes_to_the_calculator_grid():
-    from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
     from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
+    from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 
     dg = read_pattern(PATTERNS / "In2O3-MnCO3_2min.xrdml")
     grid = two_theta_grid(5, 90, 0.04)

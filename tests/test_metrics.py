@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
-from pymatgen_ml_xrd.metrics import (
+from pymatgen_ml_xrd.patterns.metrics import (
     cosine_distance,
     dtw_distance,
     evaluate_patterns,

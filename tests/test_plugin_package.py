@@ -16,6 +16,7 @@ from pymatgen.core import Lattice, Structure
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from pymatgen_ml_xrd.errors import InvalidParameterError  # noqa: E402
 from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier  # noqa: E402
 from pymatgen_ml_xrd.identification import default_plugin  # noqa: E402
 from pymatgen_ml_xrd.identification.plugin_package import types_from_folder  # noqa: E402
@@ -66,7 +67,7 @@ def test_installed_plugin_adds_types_and_leaves_default_rcnets_alone(installed):
 
 
 def test_types_from_folder(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InvalidParameterError, match="not a folder"):
         types_from_folder(tmp_path / "absent")
     nacl = Structure.from_spacegroup(225, Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     (tmp_path / "rocksalt").mkdir()
@@ -92,7 +93,7 @@ def test_write_plugin_package_replaces_only_plugin_packages(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("years of work")
-    with pytest.raises(FileExistsError, match="not a structure-type plugin package"):
+    with pytest.raises(InvalidParameterError, match="not a structure-type plugin package"):
         write_plugin_package(empty, "my-types", mine)
     assert (mine / "thesis.tex").read_text() == "years of work"
     out = write_plugin_package(empty, "my-types", tmp_path / "pkg")

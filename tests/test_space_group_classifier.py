@@ -22,7 +22,7 @@ GROUPS = (2, 14, 62, 194, 225)
 
 
 def _config(batch=16):
-    return BatchConfig(batch_size=batch, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS)
+    return BatchConfig.build(batch_size=batch, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS)
 
 
 def test_stream_batches_are_deterministic_and_workers_stop():
@@ -44,7 +44,7 @@ def test_stream_batches_are_deterministic_and_workers_stop():
 
 def test_stream_needs_classes():
     with pytest.raises(ValueError, match="space_groups"):
-        LocalStream(BatchConfig(), seed=0)
+        LocalStream(BatchConfig.build(), seed=0)
 
 
 def test_stream_mixes_real_crystals(tmp_path):
@@ -59,7 +59,7 @@ def test_stream_mixes_real_crystals(tmp_path):
     pool = write_real_pool([nacl, rutile], [225, 136], tmp_path / "pool.pkl")
     arrays, groups = load_real_pool(pool, GROUPS)  # rutile's 136 is not a class: left out
     assert len(arrays) == 1 and list(groups) == [225]
-    config = BatchConfig(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS, real_pool=str(pool),
+    config = BatchConfig.build(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=GROUPS, real_pool=str(pool),
                          real_fraction=0.25)
     with LocalStream(config, seed=1, n_workers=0) as stream:
         x, y = next(stream)
@@ -70,7 +70,7 @@ def test_stream_mixes_real_crystals(tmp_path):
     top = strongest.x[np.argmax(strongest.y)]
     assert all(abs(grid[row.argmax()] - top) < 0.15 for row in x[12:])
     with pytest.raises(ValueError, match="needs a real_pool"):
-        BatchConfig(space_groups=GROUPS, real_fraction=0.5)
+        BatchConfig.build(space_groups=GROUPS, real_fraction=0.5)
     (tmp_path / "other.pkl").write_bytes(pickle.dumps({"format": "other"}))
     with pytest.raises(InvalidParameterError, match="not a real-crystal pool"):
         load_real_pool(tmp_path / "other.pkl", GROUPS)
@@ -313,7 +313,10 @@ def test_shipped_default_model():
 def test_measured_mode_removes_the_background(tiny, tmp_path):
     clf, _ = tiny
     clf.save(tmp_path / "m")
-    measured = SpaceGroupClassifier.load(tmp_path / "m").set_params(background="snip")
+    with pytest.raises(InvalidParameterError, match="background='snip' conflicts with the fitted weights"):
+        SpaceGroupClassifier.load(tmp_path / "m").set_params(background="snip").predict(np.ones(601))
+    measured = SpaceGroupClassifier.load(tmp_path / "m")
+    measured.spec_ = measured.spec_.replace(background="snip")  # the same weights behind a measured-scan spec
     s = SyntheticStructureGenerator(space_groups=[225], seed=4).generate(1)[0]
     pure = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.1)
     x = pure.x
@@ -356,7 +359,8 @@ def test_init_from_starts_from_saved_weights(tiny, tmp_path, monkeypatch):
     assert training["command"] == "train.py --more"
     tuned.save(tmp_path / "tuned")
     again = SpaceGroupClassifier.load(tmp_path / "tuned")
-    assert again.background == "snip" and again.effects["peak_counts"] == [1e3, 1e4]
+    assert again.spec_.background == "snip" and list(again.spec_.effects["peak_counts"]) == [1e3, 1e4]
+    assert again.background == "snip"  # a loaded file's parameters are the ones it was saved with
     with pytest.raises(InvalidParameterError, match="other classes"):
         clone(clf).set_params(pretrained=None, space_groups=(2, 225)).fit(n_patterns=16, init_from=str(tmp_path / "start"))
     with pytest.raises(InvalidParameterError, match="init_from"):
@@ -373,7 +377,8 @@ def test_shipped_experimental_model(tmp_path, capsys):
     scan = read_pattern(Path(__file__).parent / "data" / "patterns" / "LiMnO2.xy")
     top = clf.predict_top_k([scan], k=5)
     assert top.shape == (1, 5) and set(top.ravel()) <= set(clf.classes_)
-    assert clf.background == "snip" and clf.effects is not None and clf.profile == "pseudo-voigt"
+    assert clf.spec_.background == "snip" and clf.spec_.effects is not None and clf.spec_.profile == "pseudo-voigt"
+    assert clf.background is None  # loading the weights never rewrites a parameter
     training = clf.metadata_["training"]
     assert "initialised from" in training["source"] and "--experimental" in training["command"]
     # the command line picks the experimental model for a measured scan
@@ -395,8 +400,8 @@ def test_shipped_pseudo_voigt_model():
     structure = next(iter(example_structures().values()))
     dg = XRDCalculator().get_diffractogram(structure, step=0.02, profile="pseudo-voigt", eta=0.8)
     assert pv.predict_proba([dg]).shape == (1, len(default.classes_))
-    assert list(pv.classes_) == list(default.classes_) and tuple(pv.two_theta) == tuple(default.two_theta)
-    assert pv.profile == "pseudo-voigt" and pv.effects is None and pv.background == "none"
+    assert list(pv.classes_) == list(default.classes_) and pv.spec_.two_theta == default.spec_.two_theta
+    assert pv.spec_.profile == "pseudo-voigt" and pv.spec_.effects is None and pv.spec_.background == "none"
     training = pv.metadata_["training"]
     assert "initialised from" in training["source"] and all("--profile pseudo-voigt" in c for c in training["commands"])
 
@@ -410,3 +415,31 @@ def test_resumed_source_keeps_the_record_of_earlier_runs():
     assert mixed == "synthetic stream; resumed at 1,000 patterns with synthetic stream + 25% real"
     assert _resumed_source(mixed, "synthetic stream + 25% real", 2_000) == mixed
     assert _resumed_source("", "synthetic stream", 0) == "synthetic stream"
+
+
+def test_resuming_a_checkpoint_with_another_pattern_spec_is_refused(tiny):
+    clf, checkpoints = tiny
+    other = clone(clf).set_params(pretrained=None, profile="pseudo-voigt")  # the checkpoint is Gaussian
+    with pytest.raises(InvalidParameterError, match=r"checkpoint .* another PatternSpec \(profile: 'gaussian'"):
+        other.fit(n_patterns=64, checkpoint_dir=str(checkpoints))
+    with pytest.raises(InvalidParameterError, match="another PatternSpec"):
+        clone(clf).set_params(pretrained=None, two_theta=(10.0, 70.0, 0.05)).fit(
+            n_patterns=16, init_from=str(checkpoints / "checkpoint"))
+
+
+def test_training_batches_and_predict_share_the_pattern_pipeline():
+    """A stream row is exactly what predict makes of the same simulated pattern (one pipeline)."""
+    from pymatgen_ml_xrd.patterns import PatternSpec, model_input, model_rows
+    from pymatgen_ml_xrd.patterns.rendering import render_batch
+
+    spec = PatternSpec(two_theta=(10.0, 70.0, 0.1), background="snip")
+    gen = SyntheticStructureGenerator(space_groups=list(GROUPS), seed=5)
+    arrays = [c.to_crystal_arrays() for c in gen.generate_arrays(3)]
+    raw = render_batch(spec, arrays, XRDCalculator("CuKa1"), np.random.default_rng(0))
+    trained_on = model_input(raw, spec)
+    predicted_on = model_rows(raw.astype(np.float64), spec)
+    np.testing.assert_allclose(trained_on, predicted_on, rtol=1e-6, atol=1e-7)
+    config = BatchConfig.build(batch_size=4, two_theta=(10.0, 70.0, 0.1), background="snip", space_groups=GROUPS)
+    assert config.spec == spec and BatchConfig(spec=spec, batch_size=4, space_groups=GROUPS) == config
+    with pytest.raises(InvalidParameterError, match="unknown BatchConfig options"):
+        BatchConfig.build(space_groups=GROUPS, grid=(1, 2, 3))

@@ -13,11 +13,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from pymatgen_ml_xrd import hooks  # noqa: E402
 from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError  # noqa: E402
-from pymatgen_ml_xrd.estimators.model_files import ModelFileError  # noqa: E402
 from pymatgen_ml_xrd.estimators.structure_type import UNKNOWN, StructureTypeIdentifier  # noqa: E402
+from pymatgen_ml_xrd.identification import plugins  # noqa: E402
 from pymatgen_ml_xrd.identification.grouping import group_types  # noqa: E402
 from pymatgen_ml_xrd.identification.type_keys import split_key, structure_type_key  # noqa: E402
 from pymatgen_ml_xrd.identification.variants import VariantMaker  # noqa: E402
+from pymatgen_ml_xrd.models.files import ModelFileError  # noqa: E402
+from pymatgen_ml_xrd.patterns import PatternSpec  # noqa: E402
 
 GRID = (10.0, 70.0, 0.1)
 
@@ -108,10 +110,11 @@ def test_similarity_tolerates_small_lattice_differences():
         max_similarity,
         similarity_features,
     )
-    from pymatgen_ml_xrd.identification.type_patterns import render_patterns
+    from pymatgen_ml_xrd.identification.type_patterns import training_rows
 
     rng = np.random.default_rng(0)
-    rows = render_patterns([rocksalt(5.64), rocksalt(5.70), cscl()], GRID, rng)
+    rows = training_rows([rocksalt(5.64), rocksalt(5.70), cscl()], PatternSpec(two_theta=GRID, profile="pseudo-voigt"),
+                         rng)  # fmt: skip
     feats = similarity_features(rows, GRID[2])
     assert feats.shape == (3, len(range(0, rows.shape[1], 4)))
     np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, rtol=1e-5)
@@ -140,7 +143,8 @@ def fitted():
 def test_identifier_predicts_and_follows_the_reliability_formula(fitted):
     ident, structures, names = fitted
     assert list(ident.classes_) == ["CsCl", "fluorite", "rocksalt"] and len(ident.rcnets_) == 1
-    meta = ident.rcnets_[0].metadata
+    meta = ident.rcnets_[0].metadata["training"]
+    assert meta["command"] and meta["package_version"] and meta["patterns_seen"] == 190 * 8
     assert meta["patterns"] == 150 and meta["outliers"] == 40 and meta["references"] == 90
     assert [t.space_group for t in ident.structure_types_] == [221, 225, 225]
     # the training members with strained cells (a few epochs on 60 patterns per type cannot be
@@ -215,19 +219,25 @@ def test_broken_rcnet_plugins_are_skipped_by_name(fitted, tmp_path):
     class Duplicate(Good):
         pass
 
-    pm = hooks.plugin_manager(load_entry_points=False)
+    pm = plugins.plugin_manager(load_entry_points=False)
     for name, plugin in (("good", Good()), ("missing", Missing()), ("duplicate", Duplicate())):
-        hooks.register(pm, plugin, name)
+        plugins.register(pm, plugin, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        members = hooks.collect_rcnets(pm)
+        members = plugins.collect_rcnets(pm)
     assert len(members) == 1 and members[0].types[0].source == "good"
     text = " ".join(str(w.message) for w in caught)
     assert "'missing'" in text and "does not exist" in text and "'duplicate'" in text and "already classified" in text
 
 
 def test_default_catalogue_and_plugin():
-    from pymatgen_ml_xrd.identification.build_default_types import crystinet_candidates, load_default_catalogue
+    import sys
+    from pathlib import Path
+
+    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the build script, not the package
+    from build_structure_types import crystinet_candidates  # needs no ../shared to parse names
 
     catalogue = load_default_catalogue()
     types = catalogue["types"]
@@ -278,3 +288,87 @@ def test_cli_identify_and_train_structure_types(fitted, tmp_path, capsys):
         cli.main(["train", "structure-types", "--out", str(tmp_path / "x")])
     with pytest.raises(SystemExit, match="at least two sub-folders"):
         cli.main(["train", "structure-types", str(tmp_path / "model"), "--out", str(tmp_path / "x")])
+
+
+def test_rcnet_members_keep_their_pattern_spec(fitted, tmp_path):
+    import json
+
+    from pymatgen_ml_xrd.identification import default_plugin
+    from pymatgen_ml_xrd.identification.rcnet_member import FORMAT_VERSION, RCNetMember
+
+    ident, _, _ = fitted
+    spec = ident.rcnets_[0].spec
+    assert spec.two_theta == GRID and spec.profile == "pseudo-voigt" and spec.preprocessing == "sqrt"
+    assert spec.background == "snip" and ident.spec_ == spec
+    ident.rcnets_[0].save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m.json").read_text())
+    assert meta["format_version"] == FORMAT_VERSION == 3 and "two_theta" not in meta
+    assert PatternSpec.from_dict(meta["pattern_spec"]) == spec
+    assert RCNetMember.load(tmp_path / "m").spec == spec
+    # the shipped members are version 2 (loose fields): they load as a pseudo-Voigt spec
+    shipped = RCNetMember.load(default_plugin.rcnet_folder() / "rcnet_00")
+    assert shipped.spec == PatternSpec(two_theta=(5.0, 90.0, 0.04), wavelength="CuKa1", preprocessing="sqrt",
+                                       background="snip", background_window=3.0, profile="pseudo-voigt")
+    assert shipped.metadata["training"]["epochs"] == 30
+
+
+def test_identifier_parameters_come_with_the_rcnets(fitted, tmp_path):
+    from sklearn.base import clone
+    from sklearn.utils.validation import check_is_fitted
+
+    from pymatgen_ml_xrd.errors import NotFittedModelError
+
+    ident, structures, _ = fitted
+    ident.save(tmp_path / "ident")
+    est = StructureTypeIdentifier(pretrained=str(tmp_path / "ident"), plugins=False)
+    check_is_fitted(est)
+    assert est.params_["two_theta"] == GRID and est.two_theta is None  # loading rewrites no parameter
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(InvalidParameterError, match="two_theta"):
+        StructureTypeIdentifier(pretrained=str(tmp_path / "ident"), plugins=False, two_theta=(5, 90, 0.04)).classes_
+    with pytest.raises(NotFittedModelError):
+        StructureTypeIdentifier(pretrained=None).predict(structures[:1])
+    # a new pretrained takes effect at the next call
+    est.set_params(pretrained="default")
+    assert len(est.classes_) > 3 and est.spec_.two_theta == (5.0, 90.0, 0.04)
+    est.set_params(pretrained=str(tmp_path / "ident"))
+    assert list(est.classes_) == list(ident.classes_)
+    with pytest.raises(ModelFileError, match="identifier.json"):
+        StructureTypeIdentifier(pretrained=str(tmp_path / "nothing"), plugins=False).classes_
+
+
+def test_grad_cam_finds_the_feature_map_by_role():
+    import keras
+
+    from pymatgen_ml_xrd.models.grad_cam import feature_map, grad_cam
+
+    inputs = keras.Input(shape=(128,))
+    x = keras.layers.Reshape((128, 1), name="a")(inputs)
+    conv = keras.layers.Conv1D(4, 5, strides=2, padding="same", activation="relu", name="b")(x)
+    pooled = keras.layers.GlobalAveragePooling1D(name="c")(conv)
+    model = keras.Model(inputs, keras.layers.Dense(3, name="d")(pooled))
+    assert feature_map(model) is conv
+    rows = np.random.default_rng(0).random((2, 128)).astype(np.float32)
+    heat = grad_cam(model, rows, 1)
+    assert heat.shape == (2, 128) and heat.min() >= 0 and np.all((heat.max(axis=1) == 0) | np.isclose(heat.max(axis=1), 1))
+    with pytest.raises(InvalidParameterError, match="output_index"):
+        grad_cam(model, rows, 3)
+
+
+def test_alpha_and_threshold_are_chosen_by_the_in_out_accuracy():
+    from pymatgen_ml_xrd.identification.reliability import (
+        choose_alpha_threshold,
+        combine_reliability,
+        in_out_accuracy,
+    )
+
+    p = np.array([[0.9, 0.1], [0.2, 0.8]])
+    parts_in = [(p, np.array([0.9, 0.8]), np.array([[0.95, 0.1], [0.2, 0.9]]))]
+    parts_out = [(np.array([[0.6, 0.4]]), np.array([0.3]), np.array([[0.5, 0.4]]))]
+    r = combine_reliability(parts_in, 0.7)
+    np.testing.assert_allclose(r[0], [0.7 * 0.95 + 0.3 * 0.9, 0.7 * 0.1 + 0.3 * 0.9 * 0.1 / 0.9])
+    assert in_out_accuracy(r, np.array([0, 1]), combine_reliability(parts_out, 0.7), 0.6) == 1.0
+    alpha, r0, acc = choose_alpha_threshold(parts_in, np.array([0, 1]), parts_out)
+    assert acc == 1.0 and 0 <= alpha <= 1 and 0.3 <= r0 <= 0.95
+    with pytest.raises(InvalidParameterError):
+        choose_alpha_threshold(parts_in, np.array([0, 1]), parts_out, alphas=[])

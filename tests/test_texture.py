@@ -117,7 +117,7 @@ def test_stream_draws_texture(profile):
                 preprocessing="none")  # fmt: skip
     batches = []
     for extra in ({}, {"preferred_orientation": (0.5, 0.6)}):
-        with LocalStream(BatchConfig(**base, effects={**off, **extra}), seed=4, n_workers=0) as stream:
+        with LocalStream(BatchConfig.build(**base, effects={**off, **extra}), seed=4, n_workers=0) as stream:
             batches.append(next(stream))
     (x0, y0), (x1, y1) = batches
     np.testing.assert_array_equal(y0, y1)  # the same crystals

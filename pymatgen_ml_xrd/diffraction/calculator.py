@@ -43,7 +43,12 @@ from pymatgen_ml_xrd.diffraction.wavelengths import (
     kalpha_doublet,
     resolve_wavelength,
 )
-from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError, ReflectionLimitError
+from pymatgen_ml_xrd.errors import (
+    InvalidInputTypeError,
+    InvalidParameterError,
+    InvalidStructureError,
+    ReflectionLimitError,
+)
 
 __all__ = ["XRDCalculator"]
 
@@ -265,12 +270,12 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
 
     def _prepare(self, structure) -> tuple[Structure, CrystalArrays, NDArray]:
         if isinstance(structure, CrystalArrays):
-            raise TypeError("get_pattern needs a pymatgen Structure (hkl families need the lattice object)")
+            raise InvalidInputTypeError("get_pattern needs a pymatgen Structure (hkl families need the lattice object)")
         if not isinstance(structure, IStructure):
-            raise TypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
+            raise InvalidInputTypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
         ustar = get_ustar(structure) if "U11_cif" in structure.site_properties else None
         if ustar is not None and (self.symprec or self.debye_waller_factors):
-            raise ValueError(
+            raise InvalidParameterError(
                 "Neither symprec nor debye_waller_factors can be used with the U11_cif, ..., U12_cif site properties."
             )
         if self.symprec:

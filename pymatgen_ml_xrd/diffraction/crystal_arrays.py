@@ -16,7 +16,7 @@ from pymatgen.core import IStructure
 from pymatgen.core.periodic_table import DummySpecies
 
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, ROW_Z, SYMBOL_TO_ROW, Z_TO_ROW
-from pymatgen_ml_xrd.errors import InvalidStructureError
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidStructureError
 
 __all__ = ["CrystalArrays"]
 
@@ -111,7 +111,7 @@ class CrystalArrays:
                 cell, dummy species or elements without X-ray scattering data, bad occupancies.
         """
         if not isinstance(structure, IStructure):
-            raise TypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
+            raise InvalidInputTypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
         if len(structure) == 0:
             raise InvalidStructureError("the structure is empty: it has no sites to scatter X-rays")
         rows: list[int] = []

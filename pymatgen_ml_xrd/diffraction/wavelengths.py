@@ -10,7 +10,7 @@ import math
 
 from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
 
-from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 
 __all__ = ["WAVELENGTHS", "KALPHA2_TO_KALPHA1_RATIO", "resolve_wavelength", "kalpha_doublet"]
 
@@ -30,7 +30,7 @@ def resolve_wavelength(wavelength: str | float | int) -> tuple[float, str | None
         TypeError: anything else.
     """
     if isinstance(wavelength, bool):
-        raise TypeError(f"wavelength must be a radiation name or a number in angstrom, got {wavelength!r}")
+        raise InvalidInputTypeError(f"wavelength must be a radiation name or a number in angstrom, got {wavelength!r}")
     if isinstance(wavelength, str):
         if wavelength not in WAVELENGTHS:
             raise InvalidParameterError(
@@ -43,7 +43,7 @@ def resolve_wavelength(wavelength: str | float | int) -> tuple[float, str | None
         if not math.isfinite(value) or value <= 0:
             raise InvalidParameterError(f"wavelength must be a finite positive number in angstrom, got {wavelength!r}")
         return value, None
-    raise TypeError(
+    raise InvalidInputTypeError(
         f"wavelength must be a radiation name or a number in angstrom, got {type(wavelength).__name__}"
     )
 

@@ -12,29 +12,24 @@ scikit-learn conventions: ``__init__`` stores parameters, learned state ends in 
 
 from __future__ import annotations
 
-import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from pymatgen.core import IStructure, Structure
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import RegressorMixin
 
-from pymatgen_ml_xrd.composition_encoding import CompositionEncoder
+from pymatgen_ml_xrd.compositions.encoding import CompositionEncoder
 from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
 from pymatgen_ml_xrd.diffraction.smoothed_pattern import smoothed_patterns, uniform_grid
 from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, params_from_json, params_to_json
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
-from pymatgen_ml_xrd.estimators.model_files import (
-    LazyPretrainedWeights,
-    ModelFileError,
-    read_model_files,
-    write_model_files,
-)
-from pymatgen_ml_xrd.estimators.pattern_input import patterns_on_grid
+from pymatgen_ml_xrd.models.files import ModelFileError, read_model_files, write_model_files
+from pymatgen_ml_xrd.models.provenance import training_record
+from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 
 __all__ = ["CompositionToXRD", "lowest_energy_per_composition"]
 
@@ -56,20 +51,24 @@ def lowest_energy_per_composition(structures, energies=None) -> list[int]:
     return sorted(i for _, i in best.values())
 
 
-class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
+class CompositionToXRD(RegressorMixin, PretrainedEstimator):
     """Predict a powder diffractogram from a composition.
 
-    Args:
+    The parameters that describe the weights (``architecture`` to ``loss``) default to None:
+    as the weights were trained with ``pretrained`` (a differing explicit value raises), the
+    value in brackets for fit.
+
+    Parameters:
         pretrained: ``"default"`` loads the shipped weights on first use (a path loads a saved
             model); None starts untrained (call fit).
-        architecture: ``"compact"`` (CPU default, 1-D decoder) or ``"paper"`` (Table 1 of paper 004).
-        two_theta_range: first and last output point [deg] at Cu K-alpha; ``(0, 180)`` is the
-            paper's range.
-        n_points: output grid points (paper 004: 1,024).
-        fwhm: Gaussian width [deg] of the smoothed target patterns (used by fit_structures).
-        max_count: largest count of one element per formula unit the encoder takes.
-        loss: ``"pearson"`` (paper's best), ``"pearson_smooth"`` (Pearson on the pattern and on a
-            copy blurred by 0.5 deg), ``"cosine"``, ``"mse"`` or ``"msle"``.
+        architecture: [``"compact"``] (CPU default, 1-D decoder) or ``"paper"`` (Table 1 of paper 004).
+        two_theta_range: [(5, 90)] first and last output point [deg] at Cu K-alpha; ``(0, 180)``
+            is the paper's range.
+        n_points: [1024] output grid points (paper 004: 1,024).
+        fwhm: [0.25] Gaussian width [deg] of the smoothed target patterns (fit_structures).
+        max_count: [40] largest count of one element per formula unit the encoder takes.
+        loss: [``"pearson_smooth"``] (Pearson on the pattern and on a copy blurred by 0.5 deg),
+            ``"pearson"`` (paper's best), ``"cosine"``, ``"mse"`` or ``"msle"``.
         epochs, batch_size, learning_rate: Adam training; early stopping on the validation loss
             with ``patience`` epochs restores the best weights.
         validation_fraction: share of the training compositions held back for early stopping
@@ -80,9 +79,15 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
         verbose: Keras progress output.
     """
 
-    def __init__(self, pretrained: str | None = "default", architecture: str = "compact",
-                 two_theta_range: tuple[float, float] = (5.0, 90.0), n_points: int = 1024, fwhm: float = 0.25,
-                 max_count: int = 40, loss: str = "pearson_smooth", epochs: int = 80, batch_size: int = 64,
+    _pretrained_files = {"default": "composition_to_xrd_default"}
+    _fitted_attributes = ("model_", "metadata_", "exponent_", "params_")
+    _weights_params = {"architecture": "compact", "two_theta_range": (5.0, 90.0), "n_points": 1024, "fwhm": 0.25,
+                       "max_count": 40, "loss": "pearson_smooth"}
+
+    def __init__(self, pretrained: str | None = "default", architecture: str | None = None,
+                 two_theta_range: tuple[float, float] | None = None, n_points: int | None = None,
+                 fwhm: float | None = None, max_count: int | None = None, loss: str | None = None,
+                 epochs: int = 80, batch_size: int = 64,
                  learning_rate: float = 1e-3, validation_fraction: float = 0.1, patience: int = 10,
                  dropout: float = 0.2, precision: str = "float32", seed: int = 0, verbose: bool = True):  # fmt: skip
         self.pretrained = pretrained
@@ -106,32 +111,21 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
     @property
     def grid_(self) -> NDArray[np.float64]:
         """The output 2-theta grid [deg]."""
-        return uniform_grid(self.two_theta_range, self.n_points)
+        return uniform_grid(self._param("two_theta_range"), self._param("n_points"))
 
     @property
     def encoder_(self) -> CompositionEncoder:
-        return CompositionEncoder(max_count=self.max_count)
-
-    _lazy_attributes = ("model_", "metadata_", "exponent_")
-
-    def _ensure_model(self) -> None:
-        if "model_" in self.__dict__:
-            return
-        if self.pretrained is None:
-            raise InvalidParameterError("this CompositionToXRD has no weights: call fit() or pass pretrained=")
-        loaded = type(self).load(_pretrained_path(self.pretrained))
-        for name in ("model_", "metadata_", "exponent_"):
-            setattr(self, name, getattr(loaded, name))
-        for name in ("architecture", "two_theta_range", "n_points", "fwhm", "max_count", "loss"):
-            setattr(self, name, getattr(loaded, name))
+        return CompositionEncoder(max_count=self._param("max_count"))
 
     def _check_params(self) -> None:
         from pymatgen_ml_xrd.models.deepxrd import DEEPXRD_ARCHITECTURES
 
+        self.params_ = self._fit_params()
         for name, allowed in (("architecture", DEEPXRD_ARCHITECTURES), ("loss", LOSSES),
                               ("precision", ("float32", "mixed_bfloat16"))):  # fmt: skip
-            if getattr(self, name) not in allowed:
-                raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+            value = self.params_.get(name, getattr(self, name))
+            if value not in allowed:
+                raise InvalidParameterError(f"{name} must be one of {allowed}, got {value!r}")
         self.grid_  # noqa: B018 - validates two_theta_range and n_points
         if not 0 <= self.validation_fraction < 1:
             raise InvalidParameterError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
@@ -144,13 +138,14 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
 
         from pymatgen_ml_xrd.models.deepxrd import PearsonLoss
 
-        if self.loss == "pearson":
+        loss = self._param("loss")
+        if loss == "pearson":
             return PearsonLoss((0.0,))
-        if self.loss == "pearson_smooth":  # 0.5 deg, whatever the grid
-            step = (self.grid_[-1] - self.grid_[0]) / (self.n_points - 1)
+        if loss == "pearson_smooth":  # 0.5 deg, whatever the grid
+            step = (self.grid_[-1] - self.grid_[0]) / (len(self.grid_) - 1)
             return PearsonLoss((0.0, 0.5 / step))
         return {"cosine": keras.losses.CosineSimilarity(), "mse": keras.losses.MeanSquaredError(),
-                "msle": keras.losses.MeanSquaredLogarithmicError()}[self.loss]  # fmt: skip
+                "msle": keras.losses.MeanSquaredLogarithmicError()}[loss]  # fmt: skip
 
     # ------------------------------------------------------------------ inputs
     def _encode(self, X) -> NDArray[np.float32]:
@@ -164,7 +159,7 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
     def _targets(self, y, n: int) -> NDArray[np.float32]:
         if isinstance(y, (Structure, IStructure)) or (isinstance(y, list) and any(isinstance(v, IStructure) for v in y)):
             raise InvalidParameterError("y holds Structures: use fit_structures() to simulate their patterns")
-        rows = patterns_on_grid(y, self.grid_, WAVELENGTH, XRDCalculator(WAVELENGTH))
+        rows = patterns_on_grid(y, self.grid_, WAVELENGTH)
         if len(rows) != n:
             raise InvalidParameterError(f"y has {len(rows)} patterns for {n} compositions")
         return (rows / rows.max(axis=1, keepdims=True)).astype(np.float32)
@@ -189,9 +184,7 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
             x_val = self._encode(validation_data[0])
             y_val = self._targets(validation_data[1], len(x_val))
         elif self.validation_fraction > 0 and len(x_train) >= 10:
-            order = np.random.default_rng(self.seed).permutation(len(x_train))
-            n_val = max(1, int(round(self.validation_fraction * len(x_train))))
-            val, train = order[:n_val], order[n_val:]
+            train, val = self.validation_split(len(x_train))
             x_val, y_val, x_train, y_train = x_train[val], y_train[val], x_train[train], y_train[train]
         else:
             x_val = y_val = None
@@ -201,7 +194,8 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
         keras.utils.set_random_seed(self.seed)
         t0, c0 = time.time(), time.process_time()
         with distribution_strategy().scope():
-            self.model_ = build_deepxrd(self.encoder_.shape, self.n_points, self.architecture, dropout=self.dropout)
+            self.model_ = build_deepxrd(self.encoder_.shape, self.params_["n_points"], self.params_["architecture"],
+                                        dropout=self.dropout)
             self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._keras_loss())
         monitor = "val_loss" if x_val is not None else "loss"
         callbacks = [
@@ -214,21 +208,21 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
         )
         keras.mixed_precision.set_global_policy("float32")
         self.exponent_ = 1.0
-        from pymatgen_ml_xrd import __version__
-
-        self.metadata_ = {
-            "training": {
-                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
-                "n_train": len(x_train),
-                "n_validation": 0 if x_val is None else len(x_val),
-                "epochs_run": len(history.history["loss"]),
-                "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-                "wall_seconds": time.time() - t0,
-                "cpu_seconds": time.process_time() - c0,
-                "package_version": __version__,
-            }
-        }
+        epochs_run = len(history.history["loss"])
+        self.metadata_ = {"training": training_record(
+            f"{len(x_train)} compositions with patterns", epochs_run * len(x_train), time.time() - t0,
+            cpu_seconds=time.process_time() - c0,
+            history={k: [float(v) for v in vals] for k, vals in history.history.items()},
+            n_train=len(x_train), n_validation=0 if x_val is None else len(x_val), epochs_run=epochs_run)}  # fmt: skip
         return self
+
+    def validation_split(self, n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(training rows, validation rows) of ``n`` compositions: the ``validation_fraction`` that
+        :meth:`fit` holds back for early stopping when it gets no ``validation_data`` (a seeded
+        permutation), e.g. to calibrate on the same rows afterwards."""
+        order = np.random.default_rng(self.seed).permutation(int(n))
+        n_val = max(1, int(round(self.validation_fraction * n)))
+        return order[n_val:], order[:n_val]
 
     def fit_structures(self, structures, energies=None, validation_data=None) -> CompositionToXRD:
         """Train on real structures: one per reduced formula (the lowest of ``energies``, e.g.
@@ -252,8 +246,8 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
 
     def simulate_targets(self, structures) -> NDArray[np.float32]:
         """Smoothed patterns (n, n_points) of structures on :attr:`grid_` (Cu K-alpha, maxima 1)."""
-        return smoothed_patterns(structures, tuple(self.two_theta_range), self.n_points, self.fwhm,
-                                 XRDCalculator(WAVELENGTH))  # fmt: skip
+        return smoothed_patterns(structures, tuple(self._param("two_theta_range")), self._param("n_points"),
+                                 self._param("fwhm"), XRDCalculator(WAVELENGTH))  # fmt: skip
 
     # ------------------------------------------------------------------ prediction
     def predict_array(self, X) -> NDArray[np.float32]:
@@ -277,7 +271,7 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
         the 10% peak threshold. Use validation compositions, never the test set. Returns and
         records {"exponent", "f1_before", "f1_after", "n"}.
         """
-        from pymatgen_ml_xrd.metrics import peak_scores
+        from pymatgen_ml_xrd.patterns.metrics import peak_scores
 
         self._ensure_model()
         candidates = np.round(np.arange(0.5, 1.001, 0.05), 2) if exponents is None else np.asarray(exponents, float)
@@ -302,7 +296,7 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Mean Pearson correlation between predicted and true patterns (1 is perfect)."""
-        from pymatgen_ml_xrd.metrics import pearson_distance
+        from pymatgen_ml_xrd.patterns.metrics import pearson_distance
 
         pred = self.predict_array(X)
         d = pearson_distance(pred, self._targets(y, len(pred)))
@@ -310,7 +304,7 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
 
     def evaluate(self, X, y, dtw_window: int | None = 24) -> dict:
         """Mean distances (paper 004 eqs. 1-5, DTW) and peak match of predictions against ``y``."""
-        from pymatgen_ml_xrd.metrics import evaluate_patterns
+        from pymatgen_ml_xrd.patterns.metrics import evaluate_patterns
 
         pred = self.predict_array(X)
         return evaluate_patterns(self.grid_, self._targets(y, len(pred)), pred, dtw_window)
@@ -319,8 +313,8 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
     def save(self, path: str | Path, include_optimizer: bool = False) -> Path:
         """Write ``path.keras`` and ``path.json`` (parameters, training record); returns the JSON path."""
         self._ensure_model()
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items() if k != "pretrained"}
-        meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "params": params,
+        meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "params": params_to_json(self.get_params()),
+                "weights_params": params_to_json(self.params_),
                 "elements": list(self.encoder_.elements), "intensity_exponent": getattr(self, "exponent_", 1.0),
                 **self.metadata_}  # fmt: skip
         return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
@@ -331,19 +325,21 @@ class CompositionToXRD(LazyPretrainedWeights, RegressorMixin, BaseEstimator):
         import pymatgen_ml_xrd.models.deepxrd  # noqa: F401 - registers PearsonLoss for Keras
 
         model, meta = read_model_files(path, FORMAT, FORMAT_VERSION)
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        params = params_from_json(meta["params"])
         est = cls(pretrained=None, **params)
+        est.params_ = est._stored_weights_params(meta, Path(path))
         if tuple(meta.get("elements", ())) != est.encoder_.elements:
             raise ModelFileError(f"{path}: the model was trained on another element vocabulary")
-        if tuple(model.input_shape[1:]) != est.encoder_.shape or model.output_shape[-1] != est.n_points:
+        if tuple(model.input_shape[1:]) != est.encoder_.shape or model.output_shape[-1] != est.params_["n_points"]:
             raise ModelFileError(
                 f"{path} does not fit its metadata: input {model.input_shape}, output {model.output_shape} vs "
-                f"{est.encoder_.shape} and {est.n_points} points"
+                f"{est.encoder_.shape} and {est.params_['n_points']} points"
             )
         est.model_ = model
         est.exponent_ = float(meta.get("intensity_exponent", 1.0))
         est.metadata_ = {k: v for k, v in meta.items()
-                         if k not in ("format", "format_version", "params", "elements", "intensity_exponent")}
+                         if k not in ("format", "format_version", "params", "weights_params", "elements",
+                                      "intensity_exponent")}
         return est
 
 
@@ -351,10 +347,3 @@ def _is_composition(value) -> bool:
     from pymatgen.core import Composition
 
     return isinstance(value, Composition)
-
-
-def _pretrained_path(name: str) -> Path:
-    if name == "default":
-        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / "composition_to_xrd_default"))
-    return Path(name)
-

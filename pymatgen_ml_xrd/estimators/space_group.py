@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 
-from pymatgen_ml_xrd.background import check_background
-from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
-from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
 from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, params_from_json, params_to_json
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
-from pymatgen_ml_xrd.estimators.model_files import (
-    LazyPretrainedWeights,
-    ModelFileError,
-    read_model_files,
-    write_model_files,
-)
-from pymatgen_ml_xrd.estimators.pattern_input import model_rows
+from pymatgen_ml_xrd.models.files import ModelFileError, model_base, read_model_files, write_model_files
+from pymatgen_ml_xrd.models.provenance import training_record
+from pymatgen_ml_xrd.patterns import PatternSpec, model_rows
 
 __all__ = ["ModelFileError", "SpaceGroupClassifier"]
 
@@ -57,12 +49,12 @@ def expected_calibration_error(proba: NDArray, y_index: NDArray, bins: int = 15)
     return float(ece)
 
 
-class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator):
+class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     """Predict space groups (1-230) from powder diffractograms.
 
     ``SpaceGroupClassifier()`` uses the shipped weights; ``fit()`` trains on synthetic crystals.
 
-    Args:
+    Parameters:
         pretrained: "default" (shipped weights for patterns simulated with this package's
             Gaussian Scherrer peaks, as ``predict`` renders structures and peak lists),
             "pseudo-voigt" (shipped weights for clean simulated patterns of any peak shape:
@@ -70,45 +62,60 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
             on Lorentzian tails), "experimental" (shipped weights for measured patterns: trained
             with experimental effects, predicts after background removal), a path written by
             :meth:`save`, or None (fit first).
-        architecture: "compact" (CPU default), "tiny", "resnet10", "resnet50", "resnet101", "parkcnn_medium",
-            "parkcnn_big".
-        two_theta: (start, stop, step) [deg] of the model's input grid.
-        wavelength: radiation of the model's input (patterns at other wavelengths are converted).
-        preprocessing: "sqrt" (paper 001) or "none".
+
+    The parameters that describe the weights (``architecture`` and the pattern parameters
+    ``two_theta`` ... ``background_window``) default to None: "as the weights were trained" with
+    ``pretrained`` (an explicit value that differs raises an error naming both), the defaults in
+    brackets for fit. They make the model's :class:`~pymatgen_ml_xrd.patterns.PatternSpec`
+    (``spec_``), which predict applies to every input and saving stores.
+
+    Args:
+        architecture: ["compact"] (CPU default), "tiny", "resnet10", "resnet50", "resnet101",
+            "parkcnn_medium", "parkcnn_big".
+        two_theta: [(5, 90, 0.04)] (start, stop, step) [deg] of the model's input grid.
+        wavelength: ["CuKa1"] radiation of the model's input (other wavelengths are converted).
+        preprocessing: ["sqrt"] (paper 001) or "none".
         batch_size, learning_rate, weight_decay: AdamW with cosine decay over the planned patterns.
         precision: "float32" or "mixed_bfloat16".
         backend: stream back-end, "local" (worker processes) or "ray" (Ray actors).
         ray_address: with backend="ray": None starts a local Ray, an address joins a cluster.
         n_workers: stream producer processes.
-        crystallite_size: (min, max) [nm] drawn per training pattern.
+        crystallite_size: [(20, 100)] (min, max) [nm] drawn per training pattern.
         patterns_per_crystal: patterns per synthetic crystal (different crystallite sizes).
         space_groups: classes (default: every group the generator statistics cover).
         statistics: path of GeneratorStatistics (default: shipped).
         real_fraction: share of every stream batch simulated from real crystals passed to
             ``fit(real_data=...)`` (0: synthetic crystals only, as paper 001).
-        profile: peak shape of the training stream, "gaussian" (Scherrer) or "pseudo-voigt"
+        profile: ["gaussian"] peak shape of the training stream (Scherrer) or "pseudo-voigt"
             (Caglioti widths and Lorentzian share drawn per pattern, paper 001 SI S4).
-        kalpha2: K-alpha2 lines in the training stream: True, False or a probability per pattern.
-        effects: experimental effects of the training stream, keyword arguments (or an instance)
-            of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.ExperimentalEffects`;
-            None: pure patterns.
-        background: background removal applied to every pattern before the model, in training and
-            in predict: "none", "snip" or "arpls" (:mod:`pymatgen_ml_xrd.background`).
-        background_window: the widest feature [deg] kept as a peak by the background removal.
+        kalpha2: [False] K-alpha2 lines in the training stream: True, False or a probability.
+        effects: [no effects] experimental effects of the training stream, keyword arguments (or
+            an instance) of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.
+            ExperimentalEffects`.
+        background: ["none"] background removal before the model, in training and in predict:
+            "none", "snip" or "arpls" (:mod:`pymatgen_ml_xrd.patterns.background`).
+        background_window: [3.0] the widest feature [deg] kept as a peak by the background removal.
         seed: random seed of the stream and the initial weights.
         verbose: progress bar during fit.
     """
 
-    def __init__(self, pretrained: str | None = "default", architecture: str = "compact",
-                 two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04), wavelength: str | float = "CuKa1",
-                 preprocessing: str = "sqrt", batch_size: int = 128, learning_rate: float = 1e-3,
+    _pretrained_files = {"default": "space_group_default", "experimental": "space_group_experimental",
+                         "pseudo-voigt": "space_group_pseudo_voigt"}
+    _fitted_attributes = ("model_", "classes_", "temperature_", "metadata_", "params_", "spec_")
+    _weights_params = {"architecture": "compact", "two_theta": (5.0, 90.0, 0.04), "wavelength": "CuKa1",
+                       "preprocessing": "sqrt", "crystallite_size": (20.0, 100.0), "profile": "gaussian",
+                       "kalpha2": False, "effects": None, "background": "none", "background_window": 3.0}
+
+    def __init__(self, pretrained: str | None = "default", architecture: str | None = None,
+                 two_theta: tuple[float, float, float] | None = None, wavelength: str | float | None = None,
+                 preprocessing: str | None = None, batch_size: int = 128, learning_rate: float = 1e-3,
                  weight_decay: float = 1e-4, precision: str = "float32", backend: str = "local",
-                 ray_address: str | None = None, n_workers: int = 1, crystallite_size: tuple[float, float] = (20.0, 100.0),
-                 patterns_per_crystal: int = 2, space_groups: tuple[int, ...] | None = None,
-                 statistics: str | None = None, real_fraction: float = 0.0, profile: str = "gaussian",
-                 kalpha2: bool | float = False, effects: dict | ExperimentalEffects | None = None,
-                 background: str = "none", background_window: float = 3.0, seed: int = 0,
-                 verbose: bool = True) -> None:
+                 ray_address: str | None = None, n_workers: int = 1,
+                 crystallite_size: tuple[float, float] | None = None, patterns_per_crystal: int = 2,
+                 space_groups: tuple[int, ...] | None = None, statistics: str | None = None,
+                 real_fraction: float = 0.0, profile: str | None = None, kalpha2: bool | float | None = None,
+                 effects: dict | ExperimentalEffects | None = None, background: str | None = None,
+                 background_window: float | None = None, seed: int = 0, verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.architecture = architecture
         self.two_theta = two_theta
@@ -137,35 +144,26 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
     # ------------------------------------------------------------------ model state
     @property
     def grid_(self) -> NDArray[np.float64]:
-        return two_theta_grid(*self.two_theta)
+        """The model's input grid [deg]."""
+        return self._spec().grid
 
-    _lazy_attributes = ("model_", "classes_", "temperature_", "metadata_")
-
-    def _ensure_model(self) -> None:
-        if "model_" in self.__dict__:
-            return
-        if self.pretrained is None:
-            raise InvalidParameterError("this SpaceGroupClassifier has no weights: call fit() or pass pretrained=")
-        path = _pretrained_path(self.pretrained)
-        loaded = type(self).load(path)
-        for name in ("model_", "classes_", "temperature_", "metadata_"):
-            setattr(self, name, getattr(loaded, name))
-        for name in ("architecture", "two_theta", "wavelength", "preprocessing", "background", "background_window",
-                     "profile", "kalpha2", "effects"):  # fmt: skip
-            setattr(self, name, getattr(loaded, name))
+    def _spec(self) -> PatternSpec:
+        """The fitted (or shipped) spec, else the one a fit with these parameters would use."""
+        if "spec_" in self.__dict__ or self.pretrained is not None:
+            return self.spec_
+        return _spec_of(self._fit_params())
 
     def _build(self, n_classes: int):
         import keras
 
         from pymatgen_ml_xrd.models import CLASSIFIER_ARCHITECTURES, build_classifier
 
-        if self.architecture not in CLASSIFIER_ARCHITECTURES:
-            raise InvalidParameterError(
-                f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {self.architecture!r}"
-            )
+        architecture = self.params_["architecture"]
+        if architecture not in CLASSIFIER_ARCHITECTURES:
+            raise InvalidParameterError(f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {architecture!r}")
         keras.mixed_precision.set_global_policy(self.precision)
         keras.utils.set_random_seed(self.seed)
-        return build_classifier(len(self.grid_), n_classes, self.architecture)
+        return build_classifier(self.spec_.n_points, n_classes, architecture)
 
     def _compile(self, model, total_steps: int) -> None:
         import keras
@@ -196,14 +194,21 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
                 when ``real_fraction`` > 0 (those outside the classes are left out).
             init_from: a classifier (pretrained name or saved path) with the same classes and
                 grid whose weights start the stream training (fine-tuning, e.g. the experimental
-                model from the default one); the optimizer and its schedule start afresh.
+                model from the default one); the optimizer and its schedule start afresh. Its
+                spec must have the same grid, wavelength and preprocessing (the background
+                removal and the training draws may differ: that is what fine-tuning changes).
                 Ignored when a checkpoint is resumed.
+
+        Raises:
+            InvalidParameterError: invalid parameters; a checkpoint in ``checkpoint_dir`` whose
+                PatternSpec or classes differ from this fit's (start a new directory instead).
         """
-        for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16")),
-                              ("profile", ("gaussian", "pseudo-voigt"))):  # fmt: skip
+        for name, allowed in (("backend", ("local", "ray")), ("precision", ("float32", "mixed_bfloat16"))):
             if getattr(self, name) not in allowed:
                 raise InvalidParameterError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        check_background(self.background, self.background_window)
+        params = self._fit_params()
+        spec = _spec_of(params)  # validates every pattern parameter
+        self.params_, self.spec_ = params, spec
         if X is not None:
             if init_from is not None:
                 raise InvalidParameterError("init_from starts stream training; fit(X, y) trains a new model")
@@ -221,7 +226,7 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
     def _fit_arrays(self, X, y, epochs, validation_data):
         if y is None:
             raise InvalidParameterError("fit(X, y) needs the space-group numbers y")
-        rows = self._rows(X)  # the same conversion, background removal and preprocessing as predict
+        rows = model_rows(X, self.spec_)  # the same conversion, background removal and preprocessing as predict
         y = np.asarray(y)
         if y.shape != (len(rows),):
             raise InvalidParameterError(f"y must hold one space group per pattern: {y.shape} for {len(rows)} patterns")
@@ -233,7 +238,7 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
             self._compile(self.model_, epochs * math.ceil(len(rows) / self.batch_size))
         self.model_.fit(rows, index, batch_size=self.batch_size, epochs=epochs, verbose=int(self.verbose))
         self.temperature_ = 1.0
-        self.metadata_ = self._metadata(patterns_seen=epochs * len(rows), wall=time.time() - t0, source="given patterns")
+        self.metadata_ = {"training": training_record("given patterns", epochs * len(rows), time.time() - t0)}
         if validation_data is not None:
             self.metadata_["validation"] = self.evaluate(*validation_data)
         return self
@@ -258,19 +263,16 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
             pool_path = str(write_real_pool(real_data[0], real_data[1], folder / "real_pool.pkl"))
             n_real = int(np.isin(np.asarray(real_data[1]), classes).sum())
             source = f"synthetic stream + {self.real_fraction:.0%} of each batch from {n_real} real crystals"
-        config = BatchConfig(batch_size=self.batch_size, patterns_per_crystal=self.patterns_per_crystal,
-                             two_theta=tuple(self.two_theta), wavelength=self.wavelength,
-                             crystallite_size=tuple(self.crystallite_size), preprocessing=self.preprocessing,
+        config = BatchConfig(spec=self.spec_, batch_size=self.batch_size, patterns_per_crystal=self.patterns_per_crystal,
                              space_groups=tuple(int(c) for c in classes), real_pool=pool_path,
-                             real_fraction=float(self.real_fraction) if pool_path else 0.0, profile=self.profile,
-                             kalpha2=self.kalpha2, effects=self._effects_dict(), background=self.background,
-                             background_window=float(self.background_window))
+                             real_fraction=float(self.real_fraction) if pool_path else 0.0)
         seen, wall, cpu, history, commands = 0, 0.0, 0.0, [], []
         checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
         if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
             previous = type(self).load(checkpoint)
             if list(previous.classes_) != list(classes):
                 raise InvalidParameterError(f"checkpoint {checkpoint} was trained on other classes")
+            previous.spec_.require_same(self.spec_, f"checkpoint {checkpoint} (resume it with its own settings)")
             self.model_ = previous.model_
             self.metadata_ = previous.metadata_
             training = previous.metadata_["training"]
@@ -289,7 +291,7 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
         self.temperature_ = 1.0
         val = None
         if validation_data is not None:
-            val = (self._rows(validation_data[0]), np.asarray(validation_data[1]))
+            val = (model_rows(validation_data[0], self.spec_), np.asarray(validation_data[1]))
         t_start, cpu_start = time.time(), time.process_time()
         bar = tqdm(total=n_patterns, initial=seen, unit="pattern", disable=not self.verbose, smoothing=0.05)
         stream_seed = np.random.SeedSequence([self.seed, seen])  # a resumed run sees new crystals
@@ -310,10 +312,10 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
                             bar.set_postfix(loss=f"{float(loss):.3f}", top1=f"{entry['top1']:.3f}",
                                             top5=f"{entry['top5']:.3f}")
                         history.append(entry)
-                        self.metadata_ = self._metadata(seen, wall + elapsed, source,
-                                                        cpu=cpu + time.process_time() - cpu_start, history=history,
-                                                        stream=config.to_dict(), statistics=stats.provenance,
-                                                        earlier_commands=commands)
+                        self.metadata_ = {"training": training_record(
+                            source, seen, wall + elapsed, cpu=cpu + time.process_time() - cpu_start,
+                            history=history, earlier_commands=commands, stream=config.to_dict(),
+                            statistics=stats.provenance)}  # fmt: skip
                         if checkpoint is not None:
                             self.save(checkpoint)
                         next_checkpoint = seen + checkpoint_every
@@ -322,21 +324,13 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
         bar.close()
         return self
 
-    def _effects_dict(self) -> dict | None:
-        if self.effects is None:
-            return None
-        if isinstance(self.effects, ExperimentalEffects):
-            return self.effects.to_dict()
-        if isinstance(self.effects, dict):
-            return ExperimentalEffects(**self.effects).to_dict()  # validates the names and ranges
-        raise InvalidParameterError(f"effects must be a dict, an ExperimentalEffects or None, got {self.effects!r}")
-
     def _init_weights(self, init_from: str, classes: NDArray) -> str:
         """Copy the weights of ``init_from`` into the new model; returns a note for the metadata."""
-        start = type(self).load(_pretrained_path(init_from))
-        if list(start.classes_) != list(classes) or tuple(start.two_theta) != tuple(self.two_theta) \
-                or start.architecture != self.architecture:
-            raise InvalidParameterError(f"init_from={init_from!r} has other classes, grid or architecture")
+        start = type(self).load(self.pretrained_path(init_from))
+        if list(start.classes_) != list(classes) or start.params_["architecture"] != self.params_["architecture"]:
+            raise InvalidParameterError(f"init_from={init_from!r} has other classes or another architecture")
+        start.spec_.require_same(self.spec_, f"init_from={init_from!r}", fields=("two_theta", "wavelength",
+                                                                                "preprocessing"))
         self.model_.set_weights(start.model_.get_weights())
         seen = start.metadata_.get("training", {}).get("patterns_seen", 0)
         return f"{_INITIALISED}{init_from} ({seen:,} patterns)"
@@ -349,35 +343,11 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
                              ray_address=self.ray_address)
         return LocalStream(config, seed=seed, n_workers=self.n_workers, statistics_path=self.statistics)
 
-    def _metadata(self, patterns_seen, wall, source, cpu=None, history=None, stream=None, statistics=None,
-                  earlier_commands=()) -> dict:
-        """Training record; ``command`` is this run's command line, ``commands`` every run's (a
-        resumed checkpoint keeps the commands of the runs before it)."""
-        from pymatgen_ml_xrd import __version__
-
-        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else ""
-        commands = [c for c in earlier_commands if c]
-        if not commands or commands[-1] != command:
-            commands.append(command)
-        return {
-            "training": {
-                "source": source,
-                "command": command,
-                "commands": commands,
-                "patterns_seen": int(patterns_seen),
-                "wall_seconds": float(wall),
-                "cpu_seconds": float(cpu if cpu is not None else wall),
-                "history": history or [],
-                "stream": stream,
-                "statistics": statistics,
-                "package_version": __version__,
-            }
-        }
-
     # ------------------------------------------------------------------ prediction
     def _rows(self, X) -> NDArray[np.float32]:
-        return model_rows(X, self.grid_, resolve_wavelength(self.wavelength)[0], self.preprocessing, self.background,
-                          float(self.background_window))
+        """Model-input rows of ``X`` (:func:`~pymatgen_ml_xrd.patterns.model_rows` with ``spec_``)."""
+        self._ensure_model()
+        return model_rows(X, self.spec_)
 
     def decision_function(self, X) -> NDArray[np.float32]:
         """Logits (n, n_classes) before temperature scaling."""
@@ -451,8 +421,9 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
             "format_version": FORMAT_VERSION,
             "classes": [int(c) for c in self.classes_],
             "temperature": float(self.temperature_),
-            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()
-                       if k != "pretrained"} | {"effects": self._effects_dict()},
+            "params": params_to_json(self.get_params() | {"effects": self.spec_.effects if self.effects else None}),
+            "weights_params": params_to_json(self.params_ | {"effects": self.spec_.effects}),
+            "pattern_spec": self.spec_.to_dict(),
             **self.metadata_,
         }
         return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
@@ -461,10 +432,19 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
     def load(cls, path: str | Path) -> SpaceGroupClassifier:
         """Read a classifier written by :meth:`save`; refuses foreign, damaged or mismatched files."""
         model, meta = read_model_files(path, FORMAT, FORMAT_VERSION)
-        model_path = Path(path).with_suffix(".keras")
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
-        est = cls(pretrained=None, **params)
-        n_points = len(two_theta_grid(*est.two_theta))
+        base = model_base(path)
+        model_path, meta_path = base.with_name(base.name + ".keras"), base.with_name(base.name + ".json")
+        try:
+            params = params_from_json(meta["params"])
+            est = cls(pretrained=None, **params)
+            weights = est._stored_weights_params(meta, meta_path)
+            # files before the spec was stored have its fields among the parameters
+            spec = PatternSpec.from_dict(meta["pattern_spec"]) if "pattern_spec" in meta else _spec_of(weights)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelFileError(f"{meta_path} is damaged: {err!r}") from None
+        n_points = spec.n_points
         if model.input_shape[-1] != n_points or model.output_shape[-1] != len(meta["classes"]):
             raise ModelFileError(
                 f"{model_path} does not fit its metadata: input {model.input_shape}, output {model.output_shape} vs "
@@ -473,7 +453,10 @@ class SpaceGroupClassifier(LazyPretrainedWeights, ClassifierMixin, BaseEstimator
         est.model_ = model
         est.classes_ = np.array(meta["classes"], dtype=np.int64)
         est.temperature_ = float(meta.get("temperature", 1.0))
-        est.metadata_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "classes", "params")}
+        est.params_ = weights
+        est.spec_ = spec
+        est.metadata_ = {k: v for k, v in meta.items()
+                         if k not in ("format", "format_version", "classes", "params", "weights_params", "pattern_spec")}
         return est
 
 
@@ -506,11 +489,8 @@ def _resumed_source(earlier: str, now: str, seen: int) -> str:
     return f"{earlier}{_RESUMED}{seen:,} patterns with {now}"
 
 
-PRETRAINED = {"default": "space_group_default", "experimental": "space_group_experimental",
-              "pseudo-voigt": "space_group_pseudo_voigt"}
-
-
-def _pretrained_path(name: str) -> Path:
-    if name in PRETRAINED:
-        return Path(str(files("pymatgen_ml_xrd") / "pretrained" / PRETRAINED[name]))
-    return Path(name)
+def _spec_of(params: dict) -> PatternSpec:
+    """The PatternSpec of a classifier's weights parameters."""
+    names = ("two_theta", "wavelength", "preprocessing", "background", "background_window", "profile",
+             "crystallite_size", "kalpha2", "effects")
+    return PatternSpec(**{name: params[name] for name in names})

@@ -24,17 +24,17 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 
-from pymatgen_ml_xrd.background import check_background
-from pymatgen_ml_xrd.diffraction import two_theta_grid
-from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
-from pymatgen_ml_xrd.errors import InvalidParameterError
-from pymatgen_ml_xrd.estimators.model_files import ModelFileError
-from pymatgen_ml_xrd.estimators.pattern_input import model_rows
-from pymatgen_ml_xrd.estimators.rcnet_member import RCNetMember, train_rcnet
+from pymatgen_ml_xrd.errors import InvalidParameterError, NotFittedModelError
+from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, params_from_json, params_to_json
 from pymatgen_ml_xrd.hooks import hookimpl
-from pymatgen_ml_xrd.structure_types import StructureType
+from pymatgen_ml_xrd.identification.rcnet_member import RCNetMember, train_rcnet
+from pymatgen_ml_xrd.identification.records import StructureType
+from pymatgen_ml_xrd.identification.reliability import combine_reliability
+from pymatgen_ml_xrd.models.files import ModelFileError
+from pymatgen_ml_xrd.patterns import PatternSpec, model_rows
+from pymatgen_ml_xrd.patterns.spec import INPUT_FIELDS
 
 __all__ = ["StructureTypeIdentifier", "UNKNOWN", "combine_reliability"]
 
@@ -44,8 +44,14 @@ FORMAT = "pymatgen_ml_xrd.StructureTypeIdentifier"
 REFERENCES_PER_TYPE = 30
 
 
-class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
+class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
     """Identify structure types from powder diffractograms.
+
+    The pattern parameters (``two_theta``, ``wavelength``, ``background``, ``background_window``)
+    default to None: "as the RCNets were trained" with ``pretrained`` (an explicit value that
+    differs raises an error naming both), the defaults in brackets for fit. With the training
+    draws (pseudo-Voigt profiles, ``effects``) they make the :class:`~pymatgen_ml_xrd.patterns.
+    PatternSpec` every trained RCNet stores; predict applies the RCNets' spec to every input.
 
     Args:
         pretrained: "default" (the shipped RCNets), a folder written by :meth:`save`, or None.
@@ -53,9 +59,9 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         alpha: weight of the similarity S in the reliability R = alpha S + (1 - alpha) C.
         threshold: R0; answers with R below it are "unknown" (0.8: chosen on validation, see the
             module docstring).
-        two_theta: (start, stop, step) [deg] of the RCNets' input grid (fit only).
-        wavelength: radiation of the input grid (patterns at other wavelengths are converted).
-        background, background_window: background removal before the RCNets (fit and predict).
+        two_theta: [(5, 90, 0.04)] (start, stop, step) [deg] of the RCNets' input grid.
+        wavelength: ["CuKa1"] radiation of the input grid (patterns at other wavelengths are converted).
+        background, background_window: ["snip", 3.0] background removal before the RCNets.
         types_per_rcnet: about this many types share an RCNet (fit).
         patterns_per_type, real_share: training patterns per type; share simulated from the
             given members as they are (the rest from synthetic variants).
@@ -67,13 +73,18 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         seed: random seed; verbose: progress output during fit.
     """
 
+    _pretrained_files = {"default": "structure_types"}  # the default plugin's folder
+    _fitted_attributes = ("rcnets_",)
+    _weights_params = {"two_theta": (5.0, 90.0, 0.04), "wavelength": "CuKa1", "background": "snip",
+                       "background_window": 3.0}  # fmt: skip
+
     def __init__(self, pretrained: str | None = "default", plugins: bool = True, alpha: float = 0.7,
-                 threshold: float = 0.8, two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04),
-                 wavelength: str = "CuKa1", background: str = "snip", background_window: float = 3.0,
-                 types_per_rcnet: int = 10, patterns_per_type: int = 300, real_share: float = 0.3, epochs: int = 15,
-                 batch_size: int = 64, learning_rate: float = 1e-3, architecture: str = "tiny",
-                 confidence_budget: float = 0.3, n_outliers: int = 1200, effects: dict | None = None,
-                 seed: int = 0, verbose: bool = True) -> None:
+                 threshold: float = 0.8, two_theta: tuple[float, float, float] | None = None,
+                 wavelength: str | float | None = None, background: str | None = None,
+                 background_window: float | None = None, types_per_rcnet: int = 10, patterns_per_type: int = 300,
+                 real_share: float = 0.3, epochs: int = 15, batch_size: int = 64, learning_rate: float = 1e-3,
+                 architecture: str = "tiny", confidence_budget: float = 0.3, n_outliers: int = 1200,
+                 effects: dict | None = None, seed: int = 0, verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.plugins = plugins
         self.alpha = alpha
@@ -98,59 +109,91 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ state
     @property
     def classes_(self) -> NDArray:
-        self._ensure()
+        self._ensure_model()
         return np.array([name for m in self.rcnets_ for name in m.type_names], dtype=object)
 
     @property
     def structure_types_(self) -> list[StructureType]:
-        self._ensure()
+        self._ensure_model()
         return [t for m in self.rcnets_ for t in m.types]
 
-    def _ensure(self) -> None:
-        if hasattr(self, "rcnets_"):
-            return
-        if self.pretrained is None:
-            raise InvalidParameterError("this StructureTypeIdentifier has no RCNets: call fit() or pass pretrained=")
-        from pymatgen_ml_xrd import hooks
+    @property
+    def spec_(self) -> PatternSpec:
+        """The RCNets' shared input spec (the first RCNet's; every other agrees on INPUT_FIELDS)."""
+        self._ensure_model()
+        return self.rcnets_[0].spec
 
-        pm = hooks.plugin_manager(load_entry_points=False)
+    @property
+    def params_(self) -> dict:
+        """The pattern parameters of the RCNets (what None means for ``two_theta`` etc.)."""
+        spec = self.spec_
+        return {name: getattr(spec, name) for name in type(self)._weights_params}
+
+    def _source(self) -> tuple:
+        return (self.pretrained, bool(self.plugins))
+
+    def _ensure_model(self) -> None:
+        """Collect the RCNets of ``pretrained`` (and of the installed plugins, with ``plugins``)
+        unless the identifier holds fitted RCNets or RCNets of the current (pretrained, plugins)."""
+        state = self.__dict__
+        if self._has_state() and (self._LOADED not in state or state[self._LOADED] == self._source()):
+            return
+        self._drop_state()
+        if self.pretrained is None:
+            raise NotFittedModelError("this StructureTypeIdentifier has no RCNets: call fit() or pass pretrained=")
+        from pymatgen_ml_xrd.identification import plugins as plugin_loading
+
+        pm = plugin_loading.plugin_manager(load_entry_points=False)
         if self.pretrained == "default":
             from pymatgen_ml_xrd.identification import default_plugin
 
-            hooks.register(pm, default_plugin, default_plugin.NAME)
+            plugin_loading.register(pm, default_plugin, default_plugin.NAME)
         else:
-            hooks.register(pm, _FolderPlugin(self.pretrained), f"folder:{self.pretrained}")
+            folder = self.pretrained_path(self.pretrained)
+            plugin_loading.register(pm, _FolderPlugin(folder), f"folder:{folder}")
         if self.plugins:
-            for name, plugin in _entry_point_plugins():
-                if pm.get_plugin(name) is None:
-                    hooks.register(pm, plugin, name)
-        members = hooks.collect_rcnets(pm)
+            plugin_loading.register_entry_points(pm)
+        members = plugin_loading.collect_rcnets(pm)
         if not members:
-            raise InvalidParameterError(f"no RCNets found for pretrained={self.pretrained!r}")
+            raise ModelFileError(f"no RCNets found for pretrained={self.pretrained!r}")
         self._set_members(members)
+        try:
+            self._check_against(self.params_, f"pretrained={self.pretrained!r}")
+        except InvalidParameterError:
+            self._drop_state()  # conflicting RCNets must not stay behind as if fitted
+            raise
+        state[self._LOADED] = self._source()
 
     def _set_members(self, members: list[RCNetMember]) -> None:
+        """Keep the members whose input spec agrees with the first one's on INPUT_FIELDS."""
+        from pymatgen_ml_xrd.identification.plugins import PluginWarning
+
         first = members[0]
         kept = [first]
         for m in members[1:]:
-            same = (m.two_theta == first.two_theta and m.wavelength == first.wavelength
-                    and m.preprocessing == first.preprocessing and m.background == first.background)  # fmt: skip
-            if same:
-                kept.append(m)
+            diff = m.spec.differences(first.spec, INPUT_FIELDS)
+            if diff:
+                warnings.warn(f"RCNet {m.name!r} ({m.types[0].source}) has another input spec than {first.name!r} "
+                              f"({'; '.join(diff)}) and is skipped", PluginWarning, stacklevel=3)  # fmt: skip
             else:
-                from pymatgen_ml_xrd.hooks import PluginWarning
-
-                warnings.warn(f"RCNet {m.name!r} ({m.types[0].source}) uses another input grid or preprocessing "
-                              f"than {first.name!r} and is skipped", PluginWarning, stacklevel=3)  # fmt: skip
+                kept.append(m)
         self.rcnets_ = kept
 
     def _rows(self, X) -> NDArray[np.float32]:
-        """Model-input rows of ``X`` on the RCNets' shared grid (preprocessed as they were trained)."""
-        self._ensure()
-        m = self.rcnets_[0]
-        grid = two_theta_grid(*m.two_theta)
-        return model_rows(X, grid, resolve_wavelength(m.wavelength)[0], m.preprocessing, m.background,
-                          m.background_window)  # fmt: skip
+        """Model-input rows of ``X`` on the RCNets' shared spec (as they were trained)."""
+        self._ensure_model()
+        return model_rows(X, self.rcnets_[0].spec)
+
+    def _training_spec(self, adding: bool) -> PatternSpec:
+        """The spec of new RCNets: the user's pattern parameters, else (adding types) the existing
+        RCNets' or (fit) the defaults; pseudo-Voigt draws, sqrt preprocessing, ``effects``."""
+        if adding:
+            self._check_against(self.params_, "the RCNets the new types are added to")
+            values = {name: (getattr(self, name) if getattr(self, name) is not None else value)
+                      for name, value in self.params_.items()}  # fmt: skip
+        else:
+            values = self._fit_params()
+        return PatternSpec(**values, preprocessing="sqrt", profile="pseudo-voigt", effects=self.effects or None)
 
     # ------------------------------------------------------------------ prediction
     def _check_weights(self) -> None:
@@ -165,8 +208,9 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         For the type an RCNet predicts, R = alpha S + (1 - alpha) C (paper 003); for its other
         types the confidence is scaled by their probability relative to the predicted one,
         R_t = alpha S_t + (1 - alpha) C p_t / p_max, so the argmax of each RCNet keeps the paper's
-        value and every column is comparable. S_t is the similarity to type t's reference
-        patterns (:mod:`~pymatgen_ml_xrd.identification.similarity`).
+        value and every column is comparable (:func:`~pymatgen_ml_xrd.identification.reliability.
+        combine_reliability`). S_t is the similarity to type t's reference patterns
+        (:mod:`~pymatgen_ml_xrd.identification.similarity`).
         """
         self._check_weights()
         return combine_reliability(self.rcnet_outputs(X, preprocessed), self.alpha)
@@ -176,9 +220,9 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         e.g. to combine them with several alphas (:func:`combine_reliability`)."""
         from pymatgen_ml_xrd.identification.similarity import similarity_features
 
-        self._ensure()
+        self._ensure_model()
         rows = X if preprocessed else self._rows(X)
-        features = similarity_features(rows, self.rcnets_[0].two_theta[2])  # all members share the grid
+        features = similarity_features(rows, self.rcnets_[0].spec.step)  # all members share the grid
         return [m.outputs(rows, features) for m in self.rcnets_]
 
     def decision_function(self, X) -> NDArray[np.float64]:
@@ -210,16 +254,16 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         return float(np.average(pred == y, weights=sample_weight))
 
     def explain(self, pattern, type_name: str | None = None) -> dict:
-        """Grad-CAM of one pattern (paper 003, Fig. 4): which 2-theta regions drove the RCNet.
+        """Grad-CAM of one pattern (paper 003, Fig. 4): which 2-theta regions drove the RCNet
+        (:func:`~pymatgen_ml_xrd.models.grad_cam.grad_cam` of the type's logit).
 
         Returns ``{"two_theta": grid, "heatmap": (n_points,) in [0, 1], "type": name, "rcnet": name,
         "reliability": R}`` for ``type_name`` (default: the predicted type, or the most reliable
         one when the answer is "unknown").
         """
-        import keras
-        import tensorflow as tf  # Grad-CAM needs gradients w.r.t. an inner layer: the TF backend's tape
+        from pymatgen_ml_xrd.models.grad_cam import grad_cam
 
-        self._ensure()
+        self._ensure_model()
         rows = self._rows([pattern] if not isinstance(pattern, list) else pattern)[:1]
         r = self.predict_reliability(rows, preprocessed=True)[0]
         names = list(self.classes_)
@@ -228,48 +272,36 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         if type_name not in names:
             raise InvalidParameterError(f"unknown structure type {type_name!r}")
         member = next(m for m in self.rcnets_ if type_name in m.type_names)
-        t = member.type_names.index(type_name)
-        model = member.model
-        conv = [layer for layer in model.layers if layer.name.endswith("_out")][-1]
-        grad_model = keras.Model(model.inputs, [conv.output, model.outputs[0]])
-        x = tf.constant(rows)
-        with tf.GradientTape() as tape:
-            features, out = grad_model(x, training=False)
-            if isinstance(out, (list, tuple)):  # a reloaded functional model nests its single output
-                out = out[0]
-            target = out[:, t]
-        grads = tape.gradient(target, features)[0].numpy()  # (positions, channels)
-        weights = grads.mean(axis=0)
-        cam = np.maximum((features[0].numpy() * weights).sum(axis=1), 0.0)
-        grid = two_theta_grid(*member.two_theta)
-        coarse = np.linspace(grid[0], grid[-1], len(cam))
-        heat = np.interp(grid, coarse, cam)
-        top = heat.max()
-        return {"two_theta": grid, "heatmap": heat / top if top > 0 else heat, "type": type_name,
-                "rcnet": member.name, "reliability": float(r[names.index(type_name)])}  # fmt: skip
+        heat = grad_cam(member.model, rows, member.type_names.index(type_name))[0]
+        return {"two_theta": member.spec.grid, "heatmap": heat, "type": type_name, "rcnet": member.name,
+                "reliability": float(r[names.index(type_name)])}  # fmt: skip
 
     # ------------------------------------------------------------------ training
     def fit(self, structures, types, validation_data=None):
         """Train RCNets for the types named in ``types`` (one name per structure in ``structures``),
         replacing any loaded RCNets; similar types share an RCNet (:func:`group_types`)."""
+        spec = self._training_spec(adding=False)  # drops any loaded RCNets
         self.rcnets_ = []
-        return self._train(structures, types, prefix="rcnet")
+        return self._train(structures, types, spec, prefix="rcnet")
 
     def add_types(self, structures, types, name: str = "added"):
         """Train new RCNets for new types and add them; the existing RCNets are not touched."""
-        self._ensure()
+        self._ensure_model()
         clash = sorted(set(types) & set(self.classes_))
         if clash:
             raise InvalidParameterError(f"types {clash} are already classified; new RCNets need new types")
-        return self._train(structures, types, prefix=name)
+        return self._train(structures, types, self._training_spec(adding=True), prefix=name)
 
-    def _train(self, structures, types, prefix: str):
-        from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+    def _train(self, structures, types, spec: PatternSpec, prefix: str):
+        from pymatgen_ml_xrd.identification.catalogue import substitution_formulas
         from pymatgen_ml_xrd.identification.grouping import group_types
-        from pymatgen_ml_xrd.identification.type_patterns import outlier_patterns, render_patterns, type_training_set
+        from pymatgen_ml_xrd.identification.type_patterns import (
+            outlier_patterns,
+            training_rows,
+            type_training_set,
+        )
         from pymatgen_ml_xrd.identification.variants import VariantMaker
 
-        check_background(self.background, self.background_window)
         self._check_weights()
         if not (isinstance(self.n_outliers, int) and self.n_outliers >= 0):
             raise InvalidParameterError(f"n_outliers must be a non-negative integer, got {self.n_outliers!r}")
@@ -286,35 +318,36 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
         names = sorted(by_type)
         records = [_record(name, by_type[name]) for name in names]
         rng = np.random.default_rng(self.seed)
-        settings = dict(wavelength=self.wavelength, background=self.background,
-                        background_window=float(self.background_window), preprocessing="sqrt")  # fmt: skip
-        effects = ExperimentalEffects(**self.effects) if self.effects else None
-        pure = np.stack([render_patterns(by_type[n][:5], self.two_theta, rng, **settings).mean(axis=0) for n in names])
+        clean = spec.replace(effects=None)  # the grouping patterns and the references have no effects
+        pure = np.stack([training_rows(by_type[n][:5], clean, rng).mean(axis=0) for n in names])
         groups = group_types(pure, self.types_per_rcnet)
-        maker = VariantMaker(_formulas())
+        maker = VariantMaker(substitution_formulas())
         sets = []
         for members in groups:  # every group's patterns first: the others' are a group's outliers
             chosen = [names[i] for i in members]
             keys = [_key(by_type[n][0]) for n in chosen]
-            x, y = type_training_set([by_type[n] for n in chosen], keys, self.patterns_per_type, self.two_theta, rng,
-                                     maker, self.real_share, effects=effects, **settings)  # fmt: skip
-            refs, ref_y = type_training_set([by_type[n] for n in chosen], keys, REFERENCES_PER_TYPE, self.two_theta,
-                                            rng, maker, self.real_share, **settings)  # fmt: skip
+            x, y = type_training_set([by_type[n] for n in chosen], keys, self.patterns_per_type, spec, rng, maker,
+                                     self.real_share)  # fmt: skip
+            refs, ref_y = type_training_set([by_type[n] for n in chosen], keys, REFERENCES_PER_TYPE, clean, rng,
+                                            maker, self.real_share)  # fmt: skip
             sets.append((x, y, refs, ref_y))
-        synthetic = outlier_patterns(self.n_outliers, self.two_theta, rng, effects=effects, seed=self.seed, **settings)
-        start = len(getattr(self, "rcnets_", []))
+        synthetic = outlier_patterns(self.n_outliers, spec, rng, seed=self.seed)
+        start = len(self.__dict__.get("rcnets_", []))
         for g, (members, (x, y, refs, ref_y)) in enumerate(zip(groups, sets)):
             x_out = self._outliers(sets, g, synthetic, rng)
             x_all = np.concatenate([x, x_out]) if len(x_out) else x
             y_all = np.concatenate([y, np.full(len(x_out), -1, dtype=y.dtype)])
-            member = train_rcnet(f"{prefix}_{start + g:02d}", [records[i] for i in members], x_all, y_all,
-                                 tuple(self.two_theta), refs, ref_y, self.epochs, self.batch_size, self.learning_rate,
-                                 self.architecture, self.confidence_budget, seed=self.seed + g,
-                                 verbose=int(self.verbose) and 2, **settings)  # fmt: skip
+            source = (f"{len(members)} structure types ({sum(len(by_type[names[i]]) for i in members)} member "
+                      f"structures and synthetic variants, {self.patterns_per_type} patterns per type) and "
+                      f"{len(x_out)} outlier patterns (other types, random synthetic crystals)")  # fmt: skip
+            member = train_rcnet(f"{prefix}_{start + g:02d}", [records[i] for i in members], x_all, y_all, spec, refs,
+                                 ref_y, self.epochs, self.batch_size, self.learning_rate, self.architecture,
+                                 self.confidence_budget, seed=self.seed + g, verbose=int(self.verbose) and 2,
+                                 source=source)  # fmt: skip
             self.rcnets_ = [*self.rcnets_, member]
             if self.verbose:
                 print(f"RCNet {member.name}: {len(members)} types, {len(x)} patterns + {len(x_out)} outliers, "
-                      f"loss {member.metadata['final_loss']:.3f}")
+                      f"loss {member.metadata['training']['final_loss']:.3f}")
         return self
 
     def _outliers(self, sets: list, g: int, synthetic: NDArray, rng: np.random.Generator) -> NDArray:
@@ -331,68 +364,54 @@ class StructureTypeIdentifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ files
     def save(self, folder: str | Path) -> Path:
         """Write every RCNet as ``folder/NAME.keras`` + ``.json`` and ``folder/identifier.json``."""
-        self._ensure()
+        self._ensure_model()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for m in self.rcnets_:
             m.save(folder / m.name)
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items() if k != "pretrained"}
-        index = {"format": FORMAT, "format_version": 1, "params": params,
+        index = {"format": FORMAT, "format_version": 1, "params": params_to_json(self.get_params()),
                  "rcnets": [{"name": m.name, "types": m.type_names} for m in self.rcnets_]}  # fmt: skip
         (folder / "identifier.json").write_text(json.dumps(index, indent=1))
         return folder / "identifier.json"
 
     @classmethod
     def load(cls, folder: str | Path, plugins: bool = False) -> StructureTypeIdentifier:
-        """Read what :meth:`save` wrote (plugins are not added unless ``plugins``)."""
-        index_path = Path(folder) / "identifier.json"
-        try:
-            index = json.loads(index_path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise ModelFileError(f"{index_path} is missing or not valid JSON: {err}") from None
-        if index.get("format") != FORMAT:
-            raise ModelFileError(f"{index_path} is not a {FORMAT} file")
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in index["params"].items()} | {"plugins": plugins}
-        est = cls(pretrained=str(folder), **params)
-        est._ensure()
+        """Read what :meth:`save` wrote (a folder; plugins are not added unless ``plugins``).
+
+        Raises:
+            ModelFileError: no identifier.json of this format in ``folder``, or RCNets that do not load.
+        """
+        index = _read_index(Path(folder))
+        params = params_from_json(index.get("params", {})) | {"plugins": plugins}
+        known = set(cls._get_param_names())
+        est = cls(pretrained=str(folder), **{k: v for k, v in params.items() if k in known})
+        est._ensure_model()
         return est
 
 
-def combine_reliability(parts: list[tuple[NDArray, NDArray, NDArray]], alpha: float) -> NDArray[np.float64]:
-    """(n, n_types) reliabilities from the RCNets' (p, C, S): R_t = alpha S_t + (1 - alpha) C p_t / p_max
-    (:meth:`StructureTypeIdentifier.predict_reliability`)."""
-    return np.concatenate([alpha * s + (1 - alpha) * c[:, None] * (p / p.max(axis=1, keepdims=True))
-                           for p, c, s in parts], axis=1)  # fmt: skip
+def _read_index(folder: Path) -> dict:
+    path = folder / "identifier.json"
+    if not path.is_file():
+        raise ModelFileError(f"{path} does not exist (pretrained= must be 'default' or a folder written by save)")
+    try:
+        index = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelFileError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a {FORMAT} file")
+    return index
 
 
 class _FolderPlugin:
     """A saved identifier folder seen as a plugin (its RCNets in the order of identifier.json)."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-
-    def _index(self) -> dict:
-        path = self.folder / "identifier.json"
-        if not path.is_file():
-            raise ModelFileError(f"{path} does not exist (pretrained= must be 'default' or a folder written by save)")
-        return json.loads(path.read_text())
+        self.index = _read_index(self.folder)  # a missing or foreign folder is an error, not a skipped plugin
 
     @hookimpl
     def pmlxrd_rcnets(self) -> list:
-        return [{"path": str(self.folder / r["name"]), "types": r["types"]} for r in self._index()["rcnets"]]
-
-
-def _entry_point_plugins():
-    import importlib.metadata
-
-    from pymatgen_ml_xrd.hooks import GROUP, PluginWarning
-
-    for ep in importlib.metadata.entry_points(group=GROUP):
-        try:
-            yield ep.name, ep.load()
-        except Exception as err:  # noqa: BLE001 - a broken plugin is skipped by name
-            warnings.warn(f"plugin {ep.name!r} ({ep.value}) failed to import and is skipped: {err!r}", PluginWarning,
-                          stacklevel=3)  # fmt: skip
+        return [{"path": str(self.folder / r["name"]), "types": r["types"]} for r in self.index["rcnets"]]
 
 
 def _key(structure) -> str:
@@ -407,24 +426,3 @@ def _record(name: str, members: list) -> StructureType:
     group, letters, anonymized = split_key(_key(members[0]))
     return StructureType(name=name, space_group=group, anonymized_formula=anonymized, wyckoff_sequence=letters,
                          prototypes=tuple(s.to(fmt="cif") for s in members[:3]), source="user")  # fmt: skip
-
-
-_FORMULAS: dict | None = None
-
-
-def _formulas() -> dict:
-    """Substitution formulas from the shipped ICSD-derived table (empty when none is shipped)."""
-    global _FORMULAS
-    if _FORMULAS is None:
-        from importlib.resources import files
-
-        path = Path(str(files("pymatgen_ml_xrd") / "data" / "substitution_formulas.json.gz"))
-        if path.is_file():
-            import gzip
-
-            with gzip.open(path, "rt") as fh:
-                raw = json.load(fh)
-            _FORMULAS = {(int(k.split("|")[0]), k.split("|")[1]): v for k, v in raw.items()}
-        else:
-            _FORMULAS = {}
-    return _FORMULAS

@@ -50,7 +50,7 @@ class PredictedPatternFeatures(BaseFeaturizer):
         return np.arange(grid[0], grid[-1], self.bin_width)
 
     def featurize(self, entry):
-        from pymatgen_ml_xrd.metrics import find_pattern_peaks
+        from pymatgen_ml_xrd.patterns.metrics import find_pattern_peaks
 
         comp = entry.composition if isinstance(entry, IStructure) else entry
         if not isinstance(comp, (str, Composition)):

@@ -15,7 +15,7 @@ import numpy as np
 from matminer.featurizers.base import BaseFeaturizer
 
 from pymatgen_ml_xrd.diffraction import XRDCalculator
-from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError
 
 __all__ = ["XRDPowderPattern"]
 
@@ -61,7 +61,7 @@ class XRDPowderPattern(BaseFeaturizer):
         centres, weights = np.asarray(pattern.x)[keep], weights[keep].astype(np.float64)
         n = weights.sum()
         if n < 2 or len(centres) < 2:
-            raise ValueError(f"{strc.composition.reduced_formula}: fewer than two peaks to smear in {self.two_theta_range}")
+            raise InvalidStructureError(f"{strc.composition.reduced_formula}: fewer than two peaks to smear in {self.two_theta_range}")
         mean = (weights * centres).sum() / n
         variance = (weights * (centres - mean) ** 2).sum() / (n - 1)  # np.cov of the repeated sample
         sigma = self._factor(n) * np.sqrt(variance)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from pymatgen.core import Element, Lattice, Structure
 
 from pymatgen_ml_xrd.diffraction.crystal_arrays import CrystalArrays
-from pymatgen_ml_xrd.errors import InvalidParameterError, PymatgenMLXRDError
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError, PymatgenMLXRDError
 from pymatgen_ml_xrd.generation.atomic_volumes import atomic_volumes
 from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.statistics import LATTICE_PARAMETERS, GeneratorStatistics
@@ -105,7 +105,7 @@ class SyntheticStructureGenerator:
     ) -> None:
         self.statistics = statistics if statistics is not None else GeneratorStatistics.default()
         if not isinstance(self.statistics, GeneratorStatistics):
-            raise TypeError(f"statistics must be GeneratorStatistics, got {type(self.statistics).__name__}")
+            raise InvalidInputTypeError(f"statistics must be GeneratorStatistics, got {type(self.statistics).__name__}")
         available = self.statistics.space_groups(min_structures=min_structures)
         if not available:
             raise InvalidParameterError(f"the statistics cover no space group with >= {min_structures} structures")

@@ -300,20 +300,10 @@ class GeneratorStatistics:
         """
         base = Path(path).with_suffix("")
         json_path, npz_path = base.with_suffix(".json"), base.with_suffix(".npz")
-        for p in (json_path, npz_path):
-            if not p.is_file():
-                raise StatisticsFileError(f"statistics file {p} does not exist")
-        try:
-            meta = json.loads(json_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise StatisticsFileError(f"{json_path} is not valid JSON: {err}") from None
-        if not isinstance(meta, dict) or meta.get("format") != "pymatgen_ml_xrd.GeneratorStatistics":
-            raise StatisticsFileError(f"{json_path} is not a pymatgen_ml_xrd GeneratorStatistics file")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise StatisticsFileError(
-                f"{json_path} has format version {meta.get('format_version')!r}; this version of "
-                f"pymatgen_ml_xrd reads version {FORMAT_VERSION}"
-            )
+        from pymatgen_ml_xrd.io.format_files import read_format_json
+
+        meta = read_format_json(json_path, (npz_path,), "pymatgen_ml_xrd.GeneratorStatistics", FORMAT_VERSION,
+                                StatisticsFileError, "statistics file")
         blob = npz_path.read_bytes()
         if hashlib.sha256(blob).hexdigest() != meta.get("npz_sha256"):
             raise StatisticsFileError(f"{npz_path} does not match the checksum in {json_path} (damaged or replaced)")

@@ -9,6 +9,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["group_types"]
 
 
@@ -23,9 +25,9 @@ def group_types(average_patterns: NDArray, per_group: int = 10) -> list[list[int
     x = np.asarray(average_patterns, dtype=np.float64)
     n = len(x)
     if n < 2:
-        raise ValueError(f"need at least two types to group, got {n}")
+        raise InvalidParameterError(f"need at least two types to group, got {n}")
     if per_group < 2:
-        raise ValueError(f"per_group must be at least 2, got {per_group}")
+        raise InvalidParameterError(f"per_group must be at least 2, got {per_group}")
     if n <= 2 * per_group:
         return [list(range(n))] if n < 2 * per_group else [list(range(per_group)), list(range(per_group, n))]
     k = math.ceil(n / per_group)

@@ -15,6 +15,8 @@ import re
 import shutil
 from pathlib import Path
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["write_plugin_package", "types_from_folder"]
 
 _PLUGIN_MODULE = '''"""Structure-type plugin for pymatgen-ml-xrd: the RCNets in rcnets/ (written by
@@ -72,16 +74,20 @@ def write_plugin_package(identifier, name: str, folder: str | Path, version: str
     Returns the package folder. An existing plugin package written here before (a pyproject.toml
     with the ``pymatgen_ml_xrd`` entry-point group) is replaced; any other non-empty folder is
     refused, so nothing of the user's is deleted.
+
+    Raises:
+        InvalidParameterError: a plugin name that is not a Python-friendly identifier, or a
+            non-empty ``folder`` that is not a plugin package.
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
-        raise ValueError(f"plugin name must be letters, digits, '-' or '_', starting with a letter; got {name!r}")
+        raise InvalidParameterError(f"plugin name must be letters, digits, '-' or '_', starting with a letter; got {name!r}")
     module = name.replace("-", "_").lower()
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         old = folder / "pyproject.toml"
         if not (old.is_file() and '[project.entry-points."pymatgen_ml_xrd"]' in old.read_text(errors="replace")):
-            raise FileExistsError(f"{folder} exists and is not a structure-type plugin package; choose an empty "
-                                  "or new folder")  # fmt: skip
+            raise InvalidParameterError(f"{folder} exists and is not a structure-type plugin package; choose an "
+                                        "empty or new folder")  # fmt: skip
         shutil.rmtree(folder)
     rcnets = folder / module / "rcnets"
     rcnets.mkdir(parents=True)
@@ -97,14 +103,19 @@ def write_plugin_package(identifier, name: str, folder: str | Path, version: str
 
 
 def types_from_folder(folder: str | Path):
-    """(structures, type names) from ``folder/TYPE_NAME/*.cif`` (one sub-folder per type)."""
+    """(structures, type names) from ``folder/TYPE_NAME/*.cif`` (one sub-folder per type).
+
+    Raises:
+        InvalidParameterError: ``folder`` is not a folder, a CIF does not parse (named), or fewer
+            than two sub-folders hold CIFs.
+    """
     import warnings
 
     from pymatgen.core import Structure
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is not a folder")
+        raise InvalidParameterError(f"{folder} is not a folder")
     structures, names = [], []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         for cif in sorted(sub.glob("*.cif")):
@@ -113,8 +124,8 @@ def types_from_folder(folder: str | Path):
                 try:
                     structures.append(Structure.from_file(cif))
                 except Exception as err:  # noqa: BLE001 - name the unreadable file
-                    raise ValueError(f"cannot read {cif}: {err}") from None
+                    raise InvalidParameterError(f"cannot read {cif}: {err}") from None
             names.append(sub.name)
     if len(set(names)) < 2:
-        raise ValueError(f"{folder} needs at least two sub-folders of CIF files (one per structure type)")
+        raise InvalidParameterError(f"{folder} needs at least two sub-folders of CIF files (one per structure type)")
     return structures, names

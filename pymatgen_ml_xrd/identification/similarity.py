@@ -20,6 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["BLUR_DEG", "DOWNSAMPLE", "similarity_features", "max_similarity", "encode_array", "decode_array"]
 
 #: standard deviation [deg 2-theta] of the Gaussian blur before comparing patterns
@@ -57,10 +59,10 @@ def encode_array(a: NDArray, dtype: str = "float16") -> dict:
 
 
 def decode_array(d: dict) -> NDArray:
-    """Inverse of :func:`encode_array`; raises ValueError on a size mismatch."""
+    """Inverse of :func:`encode_array`; raises InvalidParameterError (a ValueError) on a size mismatch."""
     raw = base64.b64decode(d["data"])
     a = np.frombuffer(raw, dtype=np.dtype(d["dtype"]))
     shape = tuple(int(v) for v in d["shape"])
     if a.size != int(np.prod(shape)):
-        raise ValueError(f"array of shape {shape} has {a.size} values")
+        raise InvalidParameterError(f"array of shape {shape} has {a.size} values")
     return a.reshape(shape)

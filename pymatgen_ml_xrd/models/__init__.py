@@ -1,9 +1,11 @@
-"""Keras model builders: configuration in, ``keras.Model`` out (no training logic here)."""
+"""Keras model builders: configuration in, ``keras.Model`` out (no training logic here); Grad-CAM."""
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.models.grad_cam import grad_cam
 from pymatgen_ml_xrd.models.parkcnn import PARKCNN_SIZES, build_parkcnn
 from pymatgen_ml_xrd.models.resnet1d import ARCHITECTURES, build_resnet1d
 
-__all__ = ["build_resnet1d", "build_parkcnn", "build_classifier", "CLASSIFIER_ARCHITECTURES"]
+__all__ = ["build_resnet1d", "build_parkcnn", "build_classifier", "grad_cam", "CLASSIFIER_ARCHITECTURES"]
 
 CLASSIFIER_ARCHITECTURES = (*ARCHITECTURES, *PARKCNN_SIZES)
 
@@ -14,4 +16,4 @@ def build_classifier(n_points: int, n_classes: int, architecture: str = "compact
         return build_parkcnn(n_points, n_classes, architecture)
     if architecture in ARCHITECTURES:
         return build_resnet1d(n_points, n_classes, architecture)
-    raise ValueError(f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {architecture!r}")
+    raise InvalidParameterError(f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {architecture!r}")

@@ -22,6 +22,8 @@ import math
 import keras
 from keras import layers, ops
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["DEEPXRD_ARCHITECTURES", "PearsonLoss", "build_deepxrd"]
 
 DEEPXRD_ARCHITECTURES = ("compact", "paper")
@@ -61,11 +63,11 @@ def build_deepxrd(input_shape: tuple[int, int], n_points: int = 1024, architectu
     precision. ``"compact"`` needs ``n_points`` divisible by 32, ``"paper"`` exactly 1,024.
     """
     if architecture not in DEEPXRD_ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {DEEPXRD_ARCHITECTURES}, got {architecture!r}")
+        raise InvalidParameterError(f"architecture must be one of {DEEPXRD_ARCHITECTURES}, got {architecture!r}")
     if architecture == "compact" and (n_points % 32 or n_points < 64):
-        raise ValueError(f"the compact DeepXRD needs n_points divisible by 32 (>= 64), got {n_points}")
+        raise InvalidParameterError(f"the compact DeepXRD needs n_points divisible by 32 (>= 64), got {n_points}")
     if architecture == "paper" and n_points != 1024:
-        raise ValueError(f"the paper's DeepXRD decodes 32 x 32 = 1024 points, got n_points={n_points}")
+        raise InvalidParameterError(f"the paper's DeepXRD decodes 32 x 32 = 1024 points, got n_points={n_points}")
     inputs = keras.Input(shape=tuple(input_shape), name="composition")
     if architecture == "compact":
         # the count one-hot of each element is its channel vector; convolve along the elements
@@ -121,7 +123,7 @@ class PearsonLoss(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
         self.blur_sigmas = tuple(float(s) for s in blur_sigmas)
         if not self.blur_sigmas or any(not math.isfinite(s) or s < 0 for s in self.blur_sigmas):
-            raise ValueError(f"blur_sigmas must be non-negative numbers, got {blur_sigmas!r}")
+            raise InvalidParameterError(f"blur_sigmas must be non-negative numbers, got {blur_sigmas!r}")
         self._kernels = [None if s == 0 else _gaussian_kernel(s) for s in self.blur_sigmas]
 
     def call(self, y_true, y_pred):

@@ -8,6 +8,8 @@ paper 001 switches it off for the synthetic stream.
 
 from __future__ import annotations
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["build_parkcnn", "PARKCNN_SIZES"]
 
 PARKCNN_SIZES = {"parkcnn_big": (2300, 1150), "parkcnn_medium": (4040, 202)}
@@ -20,7 +22,7 @@ def build_parkcnn(n_points: int, n_classes: int, size: str = "parkcnn_big", drop
     from keras import layers
 
     if size not in PARKCNN_SIZES:
-        raise ValueError(f"size must be one of {sorted(PARKCNN_SIZES)}, got {size!r}")
+        raise InvalidParameterError(f"size must be one of {sorted(PARKCNN_SIZES)}, got {size!r}")
     inputs = keras.Input(shape=(n_points,), name="pattern")
     x = layers.Reshape((n_points, 1), name="channels")(inputs)
     for i, (kernel, stride, pool, pool_stride) in enumerate(_CONVS):

@@ -9,6 +9,8 @@ of batch normalisation, as in the paper: its statistics do not depend on the bat
 
 from __future__ import annotations
 
+from pymatgen_ml_xrd.errors import InvalidParameterError
+
 __all__ = ["build_resnet1d", "ARCHITECTURES"]
 
 #: (block type, blocks per stage, filters per stage, stem filters)
@@ -73,9 +75,9 @@ def build_resnet1d(n_points: int, n_classes: int, architecture: str = "compact",
     from keras import layers
 
     if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {architecture!r}")
+        raise InvalidParameterError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {architecture!r}")
     if n_points < 64 or n_classes < 2:
-        raise ValueError(f"need n_points >= 64 and n_classes >= 2, got {n_points}, {n_classes}")
+        raise InvalidParameterError(f"need n_points >= 64 and n_classes >= 2, got {n_points}, {n_classes}")
     block_type, blocks, filters, stem = ARCHITECTURES[architecture]
     block = _basic_block if block_type == "basic" else _bottleneck_block
     inputs = keras.Input(shape=(n_points,), name="pattern")

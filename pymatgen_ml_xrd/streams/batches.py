@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pymatgen_ml_xrd.diffraction import XRDCalculator, two_theta_grid
+from pymatgen_ml_xrd.diffraction import XRDCalculator
+from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.generation import SyntheticStructureGenerator
-from pymatgen_ml_xrd.preprocessing import preprocess_patterns
+from pymatgen_ml_xrd.patterns import PatternSpec, model_input
+from pymatgen_ml_xrd.patterns.rendering import render_batch
 
-__all__ = ["BatchConfig", "make_batch"]
+__all__ = ["BatchConfig", "check_stream", "make_batch"]
 
 
 @dataclass(frozen=True)
@@ -19,67 +21,65 @@ class BatchConfig:
     """What a batch looks like.
 
     Attributes:
+        spec: the patterns (grid, wavelength, profile draws, effects, background,
+            preprocessing): :class:`~pymatgen_ml_xrd.patterns.PatternSpec`.
         batch_size: patterns per batch.
-        patterns_per_crystal: patterns simulated from each crystal with different crystallite
-            sizes (paper 001 used 2 for parkCNN).
-        two_theta: (start, stop, step) of the grid [deg].
-        wavelength: radiation name or angstrom (paper 001: Cu K-alpha1).
-        crystallite_size: (min, max) [nm], drawn uniformly per pattern (paper 001: 20-100).
-        preprocessing: "sqrt" (square root of the max-normalised pattern, paper 001) or "none".
+        patterns_per_crystal: patterns simulated from each crystal with different profile draws
+            (paper 001 used 2 for parkCNN).
         space_groups: the classes; labels are indices into this sorted tuple.
         real_pool: path of a pool of real crystals (:func:`.real_pool.write_real_pool`).
         real_fraction: share of each batch drawn from ``real_pool`` (the rest is synthetic).
-        profile: "gaussian" (Scherrer width, paper 001's pure patterns) or "pseudo-voigt" (paper
-            001 SI S4: Caglioti U and W and the Lorentzian share eta drawn per pattern from
-            ``caglioti_u``, ``caglioti_w``, ``eta``; V = 0; Scherrer width added in quadrature).
-        kalpha2: add the K-alpha2 line (needs a named K-alpha wavelength); True for every
-            pattern, or a probability in [0, 1] drawn per pattern (monochromated and synchrotron
-            scans have no K-alpha2).
-        effects: keyword arguments of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.
-            ExperimentalEffects` applied to every pattern (None: pure patterns); impurity phases
-            are simulated from further random crystals.
-        background, background_window: background removal applied after the effects, as
-            predict() applies it to measured patterns (:func:`~pymatgen_ml_xrd.background.
-            remove_background`; "none", "snip" or "arpls"; window in deg).
     """
 
+    spec: PatternSpec = field(default_factory=PatternSpec)
     batch_size: int = 128
     patterns_per_crystal: int = 2
-    two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04)
-    wavelength: str | float = "CuKa1"
-    crystallite_size: tuple[float, float] = (20.0, 100.0)
-    preprocessing: str = "sqrt"
     space_groups: tuple[int, ...] = field(default_factory=tuple)
     real_pool: str | None = None
     real_fraction: float = 0.0
-    profile: str = "gaussian"
-    caglioti_u: tuple[float, float] = (0.0, 0.01)
-    caglioti_w: tuple[float, float] = (0.0, 0.01)
-    eta: tuple[float, float] = (0.0, 1.0)
-    kalpha2: bool | float = False
-    effects: dict | None = None
-    background: str = "none"
-    background_window: float = 3.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.spec, PatternSpec):
+            raise InvalidParameterError(f"spec must be a PatternSpec, got {type(self.spec).__name__}")
+        for name in ("batch_size", "patterns_per_crystal"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
         if not 0.0 <= self.real_fraction <= 1.0:
-            raise ValueError(f"real_fraction must lie in [0, 1], got {self.real_fraction}")
+            raise InvalidParameterError(f"real_fraction must lie in [0, 1], got {self.real_fraction}")
         if self.real_fraction > 0 and not self.real_pool:
-            raise ValueError("real_fraction > 0 needs a real_pool file")
-        if self.profile not in ("gaussian", "pseudo-voigt"):
-            raise ValueError(f"profile must be 'gaussian' or 'pseudo-voigt', got {self.profile!r}")
-        if not (isinstance(self.kalpha2, (bool, int, float)) and 0.0 <= float(self.kalpha2) <= 1.0):
-            raise ValueError(f"kalpha2 must be a bool or a probability in [0, 1], got {self.kalpha2!r}")
-        from pymatgen_ml_xrd.background import check_background
+            raise InvalidParameterError("real_fraction > 0 needs a real_pool file")
 
-        check_background(self.background, self.background_window)
-        if self.effects is not None:
-            from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
+    @classmethod
+    def build(cls, **options) -> BatchConfig:
+        """A config from flat keyword arguments: the batch fields of this class and the fields of
+        :class:`~pymatgen_ml_xrd.patterns.PatternSpec` (e.g. ``BatchConfig.build(batch_size=8,
+        two_theta=(10, 70, 0.05), profile="pseudo-voigt", space_groups=(2, 225))``)."""
+        import dataclasses
 
-            ExperimentalEffects(**self.effects)  # validates the ranges now, not in a worker
+        spec_fields = {f.name for f in dataclasses.fields(PatternSpec)}
+        spec = {k: options.pop(k) for k in list(options) if k in spec_fields}
+        unknown = sorted(set(options) - {f.name for f in dataclasses.fields(cls)} - {"spec"})
+        if unknown:
+            raise InvalidParameterError(f"unknown BatchConfig options {unknown}")
+        if spec and "spec" in options:
+            raise InvalidParameterError(f"give either spec= or the PatternSpec fields {sorted(spec)}, not both")
+        return cls(spec=options.pop("spec", None) or PatternSpec(**spec), **options)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready (the spec as :meth:`PatternSpec.to_dict`)."""
+        return asdict(self) | {"spec": self.spec.to_dict(), "space_groups": [int(g) for g in self.space_groups]}
+
+
+def check_stream(config: BatchConfig, n_workers: int, min_workers: int) -> None:
+    """Raise :class:`InvalidParameterError` unless a stream of ``config`` with ``n_workers``
+    producers (at least ``min_workers``) can run."""
+    if not isinstance(config, BatchConfig):
+        raise InvalidParameterError(f"a stream needs a BatchConfig, got {type(config).__name__}")
+    if not config.space_groups:
+        raise InvalidParameterError("config.space_groups is empty: the stream needs its classes")
+    if not isinstance(n_workers, (int, np.integer)) or isinstance(n_workers, bool) or n_workers < min_workers:
+        raise InvalidParameterError(f"n_workers must be an integer >= {min_workers}, got {n_workers!r}")
 
 
 def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calculator: XRDCalculator,
@@ -88,7 +88,9 @@ def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calc
 
     ``real_pool``: (CrystalArrays list, space groups) from :func:`.real_pool.load_real_pool`;
     ``round(real_fraction * batch_size)`` patterns of the batch come from it, drawn with
-    replacement, after the synthetic ones.
+    replacement, after the synthetic ones. Rows are rendered by
+    :func:`~pymatgen_ml_xrd.patterns.rendering.render_batch` and finished by
+    :func:`~pymatgen_ml_xrd.patterns.model_input`, as predict finishes user input.
     """
     n_real = int(round(config.real_fraction * config.batch_size)) if real_pool is not None else 0
     n_synthetic = config.batch_size - n_real
@@ -101,58 +103,7 @@ def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calc
         picks = rng.integers(len(real_pool[0]), size=n_real)
         arrays += [real_pool[0][i] for i in picks]
         labels += [int(real_pool[1][i]) for i in picks]
-    x = _render(config, arrays, calculator, rng)
-    if config.effects is not None:
-        from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
-
-        effects = ExperimentalEffects(**config.effects)
-        impurities = None
-        if effects.impurity_fraction is not None:  # another crystal of the same batch (no extra simulation)
-            if len(x) > config.patterns_per_crystal:
-                impurities = np.roll(x, config.patterns_per_crystal, axis=0)
-            else:  # a batch of one crystal has no other crystal to mix in
-                effects = replace(effects, impurity_fraction=None)
-        x = effects.apply(two_theta_grid(*config.two_theta), x, rng, impurities=impurities)
-    if config.background != "none":
-        from pymatgen_ml_xrd.background import remove_background
-
-        x = remove_background(x, config.two_theta[2], config.background, config.background_window)
+    x = render_batch(config.spec, arrays, calculator, rng, impurity_shift=config.patterns_per_crystal)
     index = {sg: i for i, sg in enumerate(config.space_groups)}
     y = np.array([index[sg] for sg in labels], dtype=np.int32)
-    return preprocess_patterns(x, config.preprocessing, allow_zero_rows=True), y
-
-
-def _render(config: BatchConfig, arrays: list, calculator: XRDCalculator, rng: np.random.Generator) -> NDArray:
-    """Dense patterns (n, n_points), maxima 1, with the profile settings of ``config``."""
-    sizes = rng.uniform(*config.crystallite_size, size=len(arrays))
-    start, stop, step = config.two_theta
-    if isinstance(config.kalpha2, bool):
-        with_ka2 = np.full(len(arrays), config.kalpha2)
-    else:
-        with_ka2 = rng.random(len(arrays)) < float(config.kalpha2)
-    r_range = (config.effects or {}).get("preferred_orientation")
-    if r_range is not None:  # March-Dollase texture acts on reflections, so it is drawn here
-        from pymatgen_ml_xrd.diffraction.texture import random_preferred_orientation
-
-        textures = [random_preferred_orientation(rng, r_range) for _ in arrays]
-        textures = [(tuple(d), r) for d, r in textures]
-    else:
-        textures = [None] * len(arrays)
-    if config.profile == "gaussian":
-        out = np.empty((len(arrays), len(two_theta_grid(start, stop, step))), dtype=np.float32)
-        for flag in (False, True):
-            rows = np.flatnonzero(with_ka2 == flag)
-            if len(rows):
-                out[rows] = calculator.get_diffractograms([arrays[i] for i in rows], two_theta_range=(start, stop),
-                                                          step=step, crystallite_size=sizes[rows], kalpha2=flag,
-                                                          preferred_orientation=[textures[i] for i in rows])
-        return out
-    u = rng.uniform(*config.caglioti_u, size=len(arrays))
-    w = rng.uniform(*config.caglioti_w, size=len(arrays))
-    eta = rng.uniform(*config.eta, size=len(arrays))
-    return np.stack([
-        calculator.get_diffractogram(a, two_theta_range=(start, stop), step=step, profile="pseudo-voigt",
-                                     crystallite_size=sizes[i], caglioti=(u[i], 0.0, w[i]), eta=eta[i],
-                                     kalpha2=bool(with_ka2[i]), preferred_orientation=textures[i]).y
-        for i, a in enumerate(arrays)
-    ]).astype(np.float32)  # fmt: skip
+    return model_input(x, config.spec), y

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.streams.batches import BatchConfig, make_batch
+from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream, make_batch
 
 __all__ = ["LocalStream"]
 
@@ -33,7 +34,7 @@ def _producer_state(config: BatchConfig, seed: np.random.SeedSequence, statistic
         from pymatgen_ml_xrd.streams.real_pool import load_real_pool
 
         pool = load_real_pool(config.real_pool, config.space_groups)
-    return generator, XRDCalculator(config.wavelength), np.random.default_rng(batch_seed), pool
+    return generator, XRDCalculator(config.spec.wavelength), np.random.default_rng(batch_seed), pool
 
 
 def _worker(config, seed, statistics_path, out_queue, stop_event) -> None:
@@ -63,10 +64,7 @@ class LocalStream:
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, queue_size: int = 4) -> None:
-        if not config.space_groups:
-            raise ValueError("config.space_groups is empty: the stream needs its classes")
-        if n_workers < 0:
-            raise ValueError(f"n_workers must be >= 0, got {n_workers}")
+        check_stream(config, n_workers, min_workers=0)
         self.config = config
         self.n_workers = n_workers
         self._seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -110,7 +108,7 @@ class LocalStream:
                     break
                 except queue_module.Empty:
                     if not self._processes[i].is_alive():
-                        raise RuntimeError(f"stream worker {i} died (exit code {self._processes[i].exitcode})") from None
+                        raise StreamWorkerError(f"stream worker {i} died (exit code {self._processes[i].exitcode})") from None
             self._next += 1
         self.batches_served += 1
         return batch
@@ -119,7 +117,7 @@ class LocalStream:
         """A ``tf.data.Dataset`` over this stream (for ``keras.Model.fit``)."""
         import tensorflow as tf
 
-        n_points = int(round((self.config.two_theta[1] - self.config.two_theta[0]) / self.config.two_theta[2])) + 1
+        n_points = self.config.spec.n_points
         return tf.data.Dataset.from_generator(
             lambda: self,
             output_signature=(

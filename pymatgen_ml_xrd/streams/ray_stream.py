@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.streams.batches import BatchConfig
+from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
 
 __all__ = ["RayStream"]
 
@@ -50,10 +51,7 @@ class RayStream:
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2) -> None:
-        if not config.space_groups:
-            raise ValueError("config.space_groups is empty: the stream needs its classes")
-        if n_workers < 1:
-            raise ValueError(f"a RayStream needs n_workers >= 1, got {n_workers}")
+        check_stream(config, n_workers, min_workers=1)
         self.config = config
         self.n_workers = n_workers
         self.ray_address = ray_address
@@ -116,7 +114,7 @@ class RayStream:
             except RayActorError:
                 self._replace(i)
         else:
-            raise RuntimeError(f"Ray stream worker {i} failed three times in a row")
+            raise StreamWorkerError(f"Ray stream worker {i} failed three times in a row")
         self._fill(i)
         self._next += 1
         self.batches_served += 1

@@ -1,9 +1,11 @@
-"""Pattern preprocessing shared by training streams and estimators (plain numpy)."""
+"""Pattern preprocessing, the last model-input step (plain numpy; see :mod:`.pipeline`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+
+from pymatgen_ml_xrd.errors import InvalidParameterError
 
 __all__ = ["preprocess_patterns", "PREPROCESSING"]
 
@@ -17,7 +19,7 @@ def preprocess_patterns(x: NDArray, method: str = "sqrt", allow_zero_rows: bool 
     ``allow_zero_rows`` (training batches whose effects masked every peak) all-zero rows stay zero.
     """
     if method not in PREPROCESSING:
-        raise ValueError(f"preprocessing must be one of {PREPROCESSING}, got {method!r}")
+        raise InvalidParameterError(f"preprocessing must be one of {PREPROCESSING}, got {method!r}")
     x = np.asarray(x, dtype=np.float32)
     top = x.max(axis=-1, keepdims=True)
     if allow_zero_rows:

@@ -1,4 +1,4 @@
-"""Background removal for measured diffractograms, shared by training streams and predict.
+"""Background removal for measured diffractograms, a model-input step (see :mod:`.pipeline`).
 
 Measured scans sit on a background (air scatter, fluorescence, sample holder, amorphous
 content) that simulated patterns lack. :func:`remove_background` subtracts an estimate row by

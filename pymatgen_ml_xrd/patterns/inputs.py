@@ -1,4 +1,4 @@
-"""Turn what users pass to predict() into rows on a model's 2-theta grid.
+"""Turn what users pass to predict() or fit() into rows on a model's 2-theta grid.
 
 Accepted: Diffractogram (any grid, any wavelength: converted through d-spacing), pymatgen
 DiffractionPattern (peaks: rendered with Gaussians), pymatgen Structure (simulated), an (x, y) or
@@ -10,17 +10,15 @@ zero), a pattern with negative intensities is raised by its most negative value 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 from pymatgen.analysis.diffraction.core import DiffractionPattern
 from pymatgen.core import IStructure
 
 from pymatgen_ml_xrd.diffraction import Diffractogram, XRDCalculator
-from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 
-__all__ = ["patterns_on_grid", "model_rows"]
+__all__ = ["patterns_on_grid"]
 
 
 def _check_row(y: NDArray, what: str) -> None:
@@ -56,9 +54,14 @@ def _resample(x: NDArray, y: NDArray, wavelength: float, grid: NDArray, grid_wav
     return out
 
 
-def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalculator,
+def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalculator | None = None,
                      crystallite_size: float = 50.0, offset_negative: bool = False) -> NDArray[np.float64]:
     """(n, len(grid)) float64 patterns on ``grid`` [deg] at ``wavelength`` [angstrom].
+
+    Structures are simulated by ``calculator`` (default: one at ``wavelength``; its wavelength
+    must be ``wavelength``) with Gaussian Scherrer peaks of ``crystallite_size`` [nm]; peak lists
+    (pymatgen DiffractionPatterns, given at ``wavelength``) are broadened the same way by the
+    calculator's profile kernel.
 
     ``offset_negative``: raise patterns with negative intensities by their minimum instead of
     refusing them (for measured scans that go on to background removal).
@@ -82,6 +85,9 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
     items = data if isinstance(data, list) else [data]
     if not items:
         raise InvalidParameterError("no patterns given")
+    if calculator is not None and abs(calculator.wavelength - wavelength) > 1e-4 * wavelength:
+        raise InvalidParameterError(f"the calculator's wavelength {calculator.wavelength} A is not the grid's "
+                                    f"{wavelength} A")  # fmt: skip
     out = np.empty((len(items), len(grid)))
     step = float(grid[1] - grid[0])
     for i, item in enumerate(items):
@@ -91,8 +97,9 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
         elif isinstance(item, DiffractionPattern):
             out[i] = _render_peaks(item, grid, wavelength, step, crystallite_size, what)
         elif isinstance(item, IStructure):
-            calc = XRDCalculator(wavelength)
-            out[i] = calc.get_diffractogram(item, two_theta_range=(float(grid[0]), float(grid[-1])), step=step,
+            if calculator is None:  # one calculator for all the structures of this call
+                calculator = XRDCalculator(wavelength)
+            out[i] = calculator.get_diffractogram(item, two_theta_range=(float(grid[0]), float(grid[-1])), step=step,
                                             crystallite_size=crystallite_size).y
         elif isinstance(item, tuple) and len(item) in (2, 3):
             lam = float(item[2]) if len(item) == 3 else wavelength
@@ -102,7 +109,7 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
             _check_row(row, what)
             out[i] = row
         else:
-            raise TypeError(
+            raise InvalidInputTypeError(
                 f"{what}: expected a Diffractogram, DiffractionPattern, Structure, (x, y[, wavelength]) tuple or an "
                 f"array of {len(grid)} points"
             )
@@ -110,41 +117,20 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
 
 
 def _render_peaks(pattern: DiffractionPattern, grid, wavelength, step, size_nm, what) -> NDArray:
-    """Gaussian (Scherrer) rendering of a peak list given at the model's wavelength."""
+    """Gaussian (Scherrer) rendering of a peak list given at the model's wavelength, by the
+    calculator's profile kernel (area-normalised peaks cut at 4 FWHM)."""
+    from pymatgen_ml_xrd.diffraction.dense_kernels import PROFILE_GAUSSIAN, peak_fwhm
+    from pymatgen_ml_xrd.diffraction.reflection_kernels import render_profiles
+
     x = np.asarray(pattern.x, dtype=np.float64)
     y = np.asarray(pattern.y, dtype=np.float64)
     if x.ndim != 1 or x.shape != y.shape or len(x) == 0:
         raise InvalidParameterError(f"{what} has no peaks")
     _check_row(y, what)
+    if not (np.isfinite(x).all() and ((x > 0) & (x < 180)).all()):
+        raise InvalidParameterError(f"{what}: peak positions must lie in (0, 180) deg")
+    fwhm = peak_fwhm(x, float(wavelength), PROFILE_GAUSSIAN, 0.9, float(size_nm) * 10.0, 0.0, 0.0, 0.0)
     out = np.zeros(len(grid))
-    for pos, inten in zip(x, y):
-        fwhm = math.degrees(0.9 * wavelength / (size_nm * 10 * math.cos(math.radians(pos / 2))))
-        sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
-        window = np.abs(grid - pos) < 4 * fwhm
-        out[window] += inten / sigma * np.exp(-0.5 * ((grid[window] - pos) / sigma) ** 2)
+    render_profiles(out, float(grid[0]), float(step), x, y, fwhm, 0.0, 4.0, 4.0)
     _check_row(out, what)
     return out
-
-
-def model_rows(data, grid: NDArray, wavelength: float, preprocessing: str = "sqrt", background: str = "none",
-               background_window: float = 3.0) -> NDArray[np.float32]:
-    """Model-input rows: :func:`patterns_on_grid` (negative scans raised when a background is
-    removed), background removal on ``grid`` (step from the grid), then ``preprocessing``.
-
-    Raises:
-        InvalidParameterError: as :func:`patterns_on_grid`, or a pattern that is empty after
-            background removal.
-    """
-    from pymatgen_ml_xrd.background import remove_background
-    from pymatgen_ml_xrd.preprocessing import preprocess_patterns
-
-    measured = background != "none"
-    rows = patterns_on_grid(data, grid, wavelength, XRDCalculator(wavelength), offset_negative=measured)
-    if measured:
-        before = rows.max(axis=1)
-        rows = remove_background(rows, float(grid[1] - grid[0]), background, float(background_window))
-        empty = ~(rows.max(axis=1) > 1e-6 * before)  # round-off of a flat scan is not a peak
-        if empty.any():
-            raise InvalidParameterError(f"pattern(s) {np.flatnonzero(empty).tolist()} are empty after background "
-                                        "removal (no peaks above the background)")  # fmt: skip
-    return preprocess_patterns(rows, preprocessing)

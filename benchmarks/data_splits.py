@@ -1,30 +1,19 @@
-"""Build the GeneratorStatistics shipped with the package (``GeneratorStatistics.default()``).
+"""The split of ../shared/data's real structures into the half the shipped generator statistics
+were built from and the held-out half every benchmark and training validation uses.
 
-    python -m pymatgen_ml_xrd.generation.build_default [--data ../shared/data] [--out DIR]
-
-Composition parts (space-group frequencies, elements, distinct-element counts, stoichiometries)
-come from the ICSD formula index (../shared/data/icsd_index, 143k entries). Structural parts
-(Wyckoff occupations, repetitions, lattices, volumes) come from the real structures in
-../shared/data/structures: mpts52_val, mp20_biternary_val, mp20_pilot_val, mp20_pilot_train
-(Materials Project, CC-BY-4.0) and aflow_statistics (AFLOW, Apache-2.0), de-duplicated by
-material id, and only the half whose id hashes even (:func:`in_statistics_half`), so that the
-other half stays unseen for evaluating models trained on synthetic crystals.
+Not part of the installed package: it reads ../shared/data. Used by build_generator_statistics.py,
+the training scripts and the benchmarks (``from data_splits import ...`` with benchmarks/ on the path).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from pymatgen_ml_xrd.generation.statistics import GeneratorStatistics
-
 STRUCTURE_FILES = ("mpts52_val", "mp20_biternary_val", "mp20_pilot_val", "mp20_pilot_train", "aflow_statistics")
-INDEX_FILE = "icsd_index/icsd_filtered_info_2025_v3.json.gz"
 
 
 def in_statistics_half(material_id: str) -> bool:
@@ -83,38 +72,3 @@ def load_statistics_structures(data: Path, half: bool = True):
                 warnings.simplefilter("ignore")
                 structures.append(Structure.from_str(cif, fmt="cif"))
     return structures
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data")
-    args = ap.parse_args(argv)
-    t0 = time.time()
-    compositions = GeneratorStatistics.from_formula_index(
-        args.data / INDEX_FILE, provenance={"source": f"../shared/data/{INDEX_FILE}", "licence": "MIT (dara-xrd)"}
-    )
-    structures = load_statistics_structures(args.data)
-    structural = GeneratorStatistics.from_structures(
-        structures,
-        symprec=0.1,
-        provenance={
-            "source": [f"../shared/data/structures/{n}.csv.gz" for n in STRUCTURE_FILES],
-            "licence": "Materials Project CC-BY-4.0; AFLOW Apache-2.0",
-            "selection": "de-duplicated by material id; ids whose sha1 is even (in_statistics_half)",
-            "structures": len(structures),
-            "symprec": 0.1,
-        },
-    )
-    stats = structural.with_composition_from(compositions)
-    stats.provenance["command"] = "python -m pymatgen_ml_xrd.generation.build_default"
-    stats.provenance["built"] = time.strftime("%Y-%m-%d")
-    json_path, npz_path = stats.save(args.out / "generator_statistics")
-    print(stats)
-    print(f"space groups with >= 20 structures: {len(stats.space_groups(min_structures=20))}")
-    print(f"wrote {json_path} ({json_path.stat().st_size // 1024} KiB) and {npz_path} "
-          f"({npz_path.stat().st_size // 1024} KiB) in {time.time() - t0:.0f} s")
-
-
-if __name__ == "__main__":
-    main()

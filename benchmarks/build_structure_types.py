@@ -1,9 +1,9 @@
-"""Build the default structure-type catalogue shipped with the package.
+"""Build the structure-type data shipped with the package (not part of the installed package).
 
-    python -m pymatgen_ml_xrd.identification.build_default_types [--data ../shared/data] [--min-members 8]
+    python benchmarks/build_structure_types.py [--data ../shared/data] [--min-members 8]
 
 1. Every real structure of ../shared/data/structures (the generator's files) gets its type key
-   (:mod:`.members`).
+   (:func:`type_key_table`, cached as CSV).
 2. The 100 types of paper 003 (../shared/data/crystinet_structure_types.tsv) are matched to keys
    through a prototype: pymatgen's AFLOW prototype library (by the formula in the ICSD type name,
    preferring the formula's most common space group in the ICSD index, then by its mineral
@@ -19,8 +19,13 @@
    fixed random sample), written to pymatgen_ml_xrd/data/substitution_formulas.json.gz.
 
 Each record carries up to three prototype CIFs (the AFLOW prototype and/or real members of the
-training half, :func:`~pymatgen_ml_xrd.generation.build_default.in_statistics_half`) and how it was
-matched. Writes pymatgen_ml_xrd/data/structure_types_default.json.gz.
+training half, ``data_splits.in_statistics_half``) and how it was matched. Writes
+pymatgen_ml_xrd/data/structure_types_default.json.gz (read by
+:func:`pymatgen_ml_xrd.identification.catalogue.load_default_catalogue`).
+
+:func:`type_key_table` and :func:`member_structures` (the real members of every type key) are
+also used by benchmarks/train_structure_types.py, benchmarks/bench_structure_types.py and
+plugins/build_extra_types.py (with benchmarks/ on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -29,14 +34,73 @@ import argparse
 import gzip
 import json
 import re
+import sys
 import time
 import warnings
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["crystinet_candidates", "build_catalogue", "load_default_catalogue"]
+import pandas as pd
 
-CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "structure_types_default.json.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data_splits import STRUCTURE_FILES, in_statistics_half, material_ids  # noqa: E402
+
+from pymatgen_ml_xrd.identification.type_keys import structure_type_key  # noqa: E402
+
+__all__ = ["build_catalogue", "crystinet_candidates", "member_structures", "substitution_table", "type_key_table"]
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOGUE = REPO / "pymatgen_ml_xrd" / "data" / "structure_types_default.json.gz"
+COLUMNS = ("material_id", "file", "row", "formula", "key", "train")
+
+
+def type_key_table(data: Path, cache: Path | None = None) -> pd.DataFrame:
+    """One row per real structure of ``data``/structures (the generator's files, de-duplicated by
+    material id): material_id, file, row, reduced formula, key ("" when the structure has none:
+    disordered or no symmetry), train (the statistics half, ``in_statistics_half``: the other half
+    is held out by material). Parsing ~18,000 CIFs takes a few minutes, so the table is cached as
+    CSV at ``cache``."""
+    if cache is not None and Path(cache).is_file():
+        table = pd.read_csv(cache, keep_default_na=False)
+        if tuple(table.columns) == COLUMNS:
+            return table
+    from pymatgen.core import Structure
+
+    rows, seen = [], set()
+    for name in STRUCTURE_FILES:
+        frame = pd.read_csv(Path(data) / "structures" / f"{name}.csv.gz")
+        for i, (mid, cif) in enumerate(zip(material_ids(name, frame), frame["cif"])):
+            if mid in seen:
+                continue
+            seen.add(mid)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = Structure.from_str(cif, fmt="cif")
+            try:
+                key = structure_type_key(s)
+            except Exception:  # noqa: BLE001 - recorded as "no key", counted by callers
+                key = ""
+            rows.append((mid, name, i, s.composition.reduced_formula, key, in_statistics_half(mid)))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    if cache is not None:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(cache, index=False)
+    return table
+
+
+def member_structures(data: Path, table: pd.DataFrame) -> list:
+    """pymatgen Structures of the rows of ``table`` (:func:`type_key_table` rows, in its order)."""
+    from pymatgen.core import Structure
+
+    frames: dict[str, pd.DataFrame] = {}
+    out = []
+    for name, i in zip(table["file"], table["row"]):
+        if name not in frames:
+            frames[name] = pd.read_csv(Path(data) / "structures" / f"{name}.csv.gz")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out.append(Structure.from_str(frames[name]["cif"].iloc[int(i)], fmt="cif"))
+    return out
 
 
 def crystinet_candidates(name: str) -> tuple[list[str], list[str]]:
@@ -80,8 +144,6 @@ def _aflow_prototypes():
     import pymatgen.analysis.prototypes as prototypes
     from monty.serialization import loadfn
 
-    from pymatgen_ml_xrd.identification.type_keys import structure_type_key
-
     out = []
     for entry in loadfn(os.path.join(os.path.dirname(prototypes.__file__), "aflow_prototypes.json.gz")):
         s = entry["snl"].structure
@@ -112,11 +174,9 @@ def _icsd_space_groups(path: Path) -> dict[str, Counter]:
 def build_catalogue(data: Path, min_members: int = 8, cache: Path | None = None, max_prototypes: int = 3,
                     n_types: int = 120) -> dict:
     """The catalogue as a JSON-able dict (see the module docstring)."""
-    import pandas as pd
     from pymatgen.core import Composition
     from pymatgen.symmetry.groups import SpaceGroup
 
-    from pymatgen_ml_xrd.identification.members import member_structures, type_key_table
     from pymatgen_ml_xrd.identification.type_keys import split_key
 
     table = type_key_table(data, cache)
@@ -213,8 +273,7 @@ def build_catalogue(data: Path, min_members: int = 8, cache: Path | None = None,
     return {
         "format": "pymatgen_ml_xrd.structure_types",
         "built": time.strftime("%Y-%m-%d"),
-        "command": "python -m pymatgen_ml_xrd.identification.build_default_types "
-                   f"--min-members {min_members} --n-types {n_types}",
+        "command": f"python benchmarks/build_structure_types.py --min-members {min_members} --n-types {n_types}",
         "sources": {
             "types": "../shared/data/crystinet_structure_types.tsv (paper 003's 100 types)",
             "prototypes": "pymatgen AFLOW prototype library; ../shared/data/structures (Materials Project "
@@ -237,18 +296,12 @@ def substitution_table(data: Path, min_formulas: int = 3, cap: int = 30) -> dict
             for (g, anon), v in sorted(table.items()) if len(v) >= min_formulas}  # fmt: skip
 
 
-def load_default_catalogue() -> dict:
-    """The shipped catalogue (see :func:`build_catalogue`)."""
-    with gzip.open(CATALOGUE, "rt") as fh:
-        return json.load(fh)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--min-members", type=int, default=8, help="fewest real structures of a filled-up type")
     ap.add_argument("--n-types", type=int, default=120, help="fill up to this many types")
-    ap.add_argument("--cache", type=Path, default=Path("benchmarks/results/type_keys.csv"))
+    ap.add_argument("--cache", type=Path, default=REPO / "benchmarks" / "results" / "type_keys.csv")
     ap.add_argument("--out", type=Path, default=CATALOGUE)
     args = ap.parse_args(argv)
     with warnings.catch_warnings():

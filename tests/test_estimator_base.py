@@ -1,0 +1,109 @@
+"""scikit-learn conventions of every estimator (the shared base), on the shipped weights."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pymatgen_ml_xrd import CompositionToXRD, SpaceGroupClassifier  # noqa: E402
+from pymatgen_ml_xrd.errors import InvalidParameterError, ModelFileError  # noqa: E402
+from pymatgen_ml_xrd.examples import example_structures  # noqa: E402
+from pymatgen_ml_xrd.patterns import PatternSpec  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def structures():
+    return list(example_structures().values())[:2]
+
+
+@pytest.mark.parametrize("cls", [SpaceGroupClassifier, CompositionToXRD])
+def test_check_is_fitted(cls):
+    check_is_fitted(cls())  # shipped weights: fitted (loaded on the check)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(cls(pretrained=None))
+    with pytest.raises(NotFittedError):  # also a package error naming what to do
+        cls(pretrained=None).predict(["NaCl"] if cls is CompositionToXRD else np.ones((1, 2126)))
+    with pytest.raises(ModelFileError, match="does not exist"):
+        check_is_fitted(cls(pretrained="no/such/model"))
+
+
+@pytest.mark.parametrize("params", [{}, {"wavelength": "CuKa1"}, {"two_theta": (5.0, 90.0, 0.04), "background": "none"},
+                                    {"pretrained": "experimental", "background": "snip"},
+                                    {"pretrained": "pseudo-voigt", "batch_size": 64}])
+def test_predict_never_rewrites_parameters_and_clone_equals_fresh(params, structures):
+    clf = SpaceGroupClassifier(**params)
+    before = clf.get_params()
+    clf.predict_proba(structures)
+    assert clf.get_params() == before
+    assert clone(clf).get_params() == SpaceGroupClassifier(**params).get_params()
+    assert "model_" not in vars(clone(clf))  # nothing loaded until first use
+    np.testing.assert_allclose(clone(clf).predict_proba(structures), clf.predict_proba(structures), rtol=1e-6)
+
+
+def test_spec_comes_with_the_weights_and_conflicts_name_both_values(structures):
+    clf = SpaceGroupClassifier(pretrained="experimental")
+    assert isinstance(clf.spec_, PatternSpec) and clf.spec_.background == "snip" and clf.background is None
+    assert clf.params_["background"] == "snip"
+    with pytest.raises(InvalidParameterError, match=r"background='none' conflicts with pretrained='experimental'.*"
+                                                    r"trained with background='snip'"):
+        SpaceGroupClassifier(pretrained="experimental", background="none").predict(structures)
+    with pytest.raises(InvalidParameterError, match="n_points=512 conflicts"):
+        CompositionToXRD(n_points=512).predict(["NaCl"])
+
+
+def test_set_params_pretrained_takes_effect_after_use(structures):
+    clf = SpaceGroupClassifier()
+    default = clf.predict_proba(structures)
+    assert clf.spec_.background == "none"
+    clf.set_params(pretrained="experimental")
+    assert clf.spec_.background == "snip"  # the experimental weights are loaded
+    np.testing.assert_allclose(clf.predict_proba(structures),
+                               SpaceGroupClassifier(pretrained="experimental").predict_proba(structures), rtol=1e-6)
+    assert not np.allclose(clf.predict_proba(structures), default)
+    clf.pretrained = "default"  # plain assignment (as GridSearchCV's clone + set_params) works too
+    np.testing.assert_allclose(clf.predict_proba(structures), default, rtol=1e-6)
+
+
+def test_pipeline_and_frozen_estimator_predict(structures):
+    frozen_module = pytest.importorskip("sklearn.frozen")
+    clf = SpaceGroupClassifier()
+    expected = clf.predict(structures)
+    np.testing.assert_array_equal(Pipeline([("classify", SpaceGroupClassifier())]).predict(structures), expected)
+    frozen = frozen_module.FrozenEstimator(SpaceGroupClassifier())
+    np.testing.assert_array_equal(frozen.predict(structures), expected)
+    c2x = frozen_module.FrozenEstimator(CompositionToXRD())
+    assert c2x.predict(["NaCl"])[0].y.max() == pytest.approx(1.0)
+
+
+def test_saved_model_round_trip_keeps_parameters_and_spec(tmp_path, structures):
+    clf = SpaceGroupClassifier(pretrained="pseudo-voigt")
+    path = clf.save(tmp_path / "sg.v1")
+    clf.save(tmp_path / "sg.v2")  # a dotted name is its own model, not sg.keras
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sg.v1.json", "sg.v1.keras", "sg.v2.json", "sg.v2.keras"]
+    back = SpaceGroupClassifier.load(path)
+    assert back.get_params() | {"pretrained": None} == clf.get_params() | {"pretrained": None}
+    assert back.spec_ == clf.spec_ and back.params_ == clf.params_
+    np.testing.assert_allclose(back.predict_proba(structures), clf.predict_proba(structures), rtol=1e-6)
+
+
+def test_pattern_spec_validates_and_round_trips():
+    spec = PatternSpec(two_theta=(10, 70, 0.05), profile="pseudo-voigt", kalpha2=0.5, background="snip",
+                       effects={"zero_shift": [0.0, 0.05]})
+    assert PatternSpec.from_dict(spec.to_dict()) == spec and spec.n_points == len(spec.grid) == 1201
+    assert spec.differences(spec.replace(background="arpls")) == ["background: 'snip' != 'arpls'"]
+    for bad, match in ((dict(two_theta=(10, 70)), "two_theta"), (dict(profile="lorentz"), "profile"),
+                       (dict(kalpha2=2.0), "kalpha2"), (dict(crystallite_size=(0, 10)), "crystallite_size"),
+                       (dict(eta=(0.0, 1.5)), "eta"), (dict(effects={"noise": 1}), "effects"),
+                       (dict(wavelength="XyKa"), "radiation"), (dict(preprocessing="log"), "preprocessing")):
+        with pytest.raises(InvalidParameterError, match=match):
+            PatternSpec(**bad)
+    with pytest.raises(InvalidParameterError, match="unknown PatternSpec fields"):
+        PatternSpec.from_dict({"grid": 1})
