@@ -227,21 +227,20 @@ def main() -> None:
 
 def measured_patterns(data: Path, ident, name_of: dict) -> list:
     """Measured scans whose refined structure (first phase) has a default type's key."""
-    import re
 
     from pymatgen.io.cif import CifParser
 
     from pymatgen_ml_xrd.identification.type_keys import structure_type_key
     from pymatgen_ml_xrd.io import read_pattern
+    from pymatgen_ml_xrd.io.topas import topas_wavelengths
 
     items = []
     for cif in sorted((data / "experimental" / "iucr_pdcif").glob("*.cif")):
         items.append((cif.name.split(".")[0], cif, read_pattern(cif)))
     for folder in sorted(p for p in (data / "experimental" / "refined_xy").iterdir() if p.is_dir()):
-        inp = next(folder.glob("*.inp")).read_text(errors="replace")
-        lam = re.findall(r"\blo\s+([0-9.]+)", inp)
+        lam = topas_wavelengths(next(folder.glob("*.inp")))
         items.append((folder.name, next(folder.glob("*.cif")), read_pattern(next(folder.glob("*.xy")),
-                                                                            float(lam[0]) if lam else None)))
+                                                                            lam[0] if lam else None)))
     out = []
     for name, cif, pattern in items:
         structure = CifParser(cif).parse_structures(primitive=False)[0]

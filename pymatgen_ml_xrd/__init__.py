@@ -24,6 +24,8 @@ _LAZY = {
     "CompositionToXRD": "pymatgen_ml_xrd.estimators.composition_to_xrd",
     "StructureTypeIdentifier": "pymatgen_ml_xrd.estimators.structure_type",
     "ExperimentalEffects": "pymatgen_ml_xrd.diffraction.experimental_effects",
+    "PhaseIdentifier": "pymatgen_ml_xrd.phases.identifier",
+    "PatternSpec": "pymatgen_ml_xrd.patterns.spec",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -10,6 +10,9 @@
     pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
                    [--threshold 0.8] [--png FILE] [--json]
 
+    pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
+                   [--png FILE] [--json]
+
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
 
@@ -285,6 +288,39 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _phases(args: argparse.Namespace) -> int:
+    from pymatgen_ml_xrd.diffraction import Diffractogram
+    from pymatgen_ml_xrd.phases import PhaseIdentifier
+
+    items = [_load_input(p, args.wavelength) for p in args.pattern]
+    for path, item in zip(args.pattern, items):
+        if not isinstance(item, Diffractogram):
+            raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
+    identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases)
+    results = []
+    for k, (path, item) in enumerate(zip(args.pattern, items)):
+        found = identifier.identify(item)
+        results.append({"file": str(path), **found.as_dict()})
+        if args.png:
+            png = Path(args.png)
+            target = png if len(items) == 1 else png.with_name(f"{png.stem}_{k}{png.suffix or '.png'}")
+            found.plot(target, title=str(path))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['file']}: Rwp {r['rwp']:.3f}, {len(r['phases'])} phase(s), lambda {r['wavelength']:.5f} A "
+                  f"({'K-alpha doublet' if len(r['lines']) > 1 else 'one line'})")
+            for p in r["phases"]:
+                lattice = " ".join(f"{v:.4f}" for v in p["lattice"][:3])
+                print(f"  {p['name']:<40} {p['weight_fraction']:6.1%}  a b c = {lattice} A")
+            if not r["phases"]:
+                print("  no reference phase explains the scan")
+        if identifier.skipped_:
+            print(f"({len(identifier.skipped_)} reference(s) skipped: {', '.join(identifier.skipped_)})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,6 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
     idn.add_argument("--png", type=Path, help="plot each pattern with its Grad-CAM heatmap and top candidates")
     idn.add_argument("--json", action="store_true", help="machine-readable output")
     idn.set_defaults(func=_identify)
+    phs = sub.add_parser("phases", help="phases of measured patterns: search-match and whole-pattern refinement")
+    phs.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF measured scans")
+    phs.add_argument("--references", default="default",
+                     help="a folder of CIF files, or 'default' (the structure-type catalogue with plugins)")
+    phs.add_argument("--max-phases", type=int, default=3, help="the most phases to report")
+    phs.add_argument("--wavelength", default=None,
+                     help="radiation of files that do not state it (default: the file's, else CuKa)")
+    phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
+    phs.add_argument("--json", action="store_true", help="machine-readable output")
+    phs.set_defaults(func=_phases)
     pxr = sub.add_parser("predict-xrd", help="predict a powder pattern from a chemical formula (CompositionToXRD)")
     pxr.add_argument("formula", nargs="+", help="chemical formulas, e.g. SrTiO3 LiFePO4")
     pxr.add_argument("--peaks", type=int, default=8, help="strongest predicted peaks to list")

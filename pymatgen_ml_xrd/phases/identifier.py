@@ -1,0 +1,435 @@
+"""PhaseIdentifier: search-match and whole-pattern refinement of reference phases against a scan.
+
+Every answer is checked against the data: a phase is reported only when the fit of its
+simulated pattern explains the scan better (by the Bayesian information criterion) than the
+fit without it.
+
+1. The scan goes onto a uniform grid (at most ``max_points`` points); its background is
+   estimated by SNIP for screening only, and its peak width is measured.
+2. Screening (:mod:`.screening`): every reference with its lattice scaled isotropically over
+   ``lattice_scales`` against the background-free scan (or, for later phases, against what the
+   fit so far leaves unexplained); the best ``n_candidates`` go on.
+3. Refinement (:mod:`.refinement`): each candidate is refined together with the phases found so
+   far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
+   Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - and the best fit is kept
+   if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
+   and its weight fraction is at least ``min_weight_fraction``. This repeats up to ``max_phases``.
+4. Weight fractions come from the scale factors (Hill & Howard 1987: w ~ S Z M V).
+
+The wavelength is the pattern's (a Diffractogram states it), or the ``wavelength`` argument,
+which wins when given. Laboratory K-alpha scans get the K-alpha2 line (``kalpha2="auto"``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from pymatgen.core import Lattice, Structure
+
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
+from pymatgen_ml_xrd.phases.references import ReferenceLibrary
+from pymatgen_ml_xrd.phases.refinement import PhaseState, RefinementResult, refine
+from pymatgen_ml_xrd.phases.screening import screen_scores
+
+__all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emission_lines"]
+
+
+def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tuple[float, float], ...]:
+    """((wavelength [angstrom], relative intensity), ...) of a scan: K-alpha1 and K-alpha2 (ratio
+    1/2) when ``kalpha2`` is True, or "auto" and ``wavelength`` is a named K-alpha1 or K-alpha
+    line of pymatgen's table (laboratory tubes); else the single line."""
+    from pymatgen_ml_xrd.diffraction.wavelengths import KALPHA2_TO_KALPHA1_RATIO, WAVELENGTHS
+
+    if kalpha2 not in (True, False, "auto"):
+        raise InvalidParameterError(f"kalpha2 must be True, False or 'auto', got {kalpha2!r}")
+    lam = float(wavelength)
+    for name, value in WAVELENGTHS.items():
+        if name.endswith(("Ka", "Ka1")) and abs(value - lam) < 2e-4:
+            if kalpha2 is False:
+                return ((lam, 1.0),)
+            element = name[: name.index("K")]
+            return ((WAVELENGTHS[f"{element}Ka1"], 1.0), (WAVELENGTHS[f"{element}Ka2"], KALPHA2_TO_KALPHA1_RATIO))
+    if kalpha2 is True:
+        raise InvalidParameterError(f"kalpha2=True needs a named K-alpha wavelength; {lam} A is not one")
+    return ((lam, 1.0),)
+
+
+@dataclass
+class IdentifiedPhase:
+    """A phase found in a scan.
+
+    Attributes:
+        name: the reference's name. structure_type: its type when it came from the catalogue.
+        structure: the reference with its refined lattice (fractional coordinates unchanged).
+        lattice: refined (a, b, c [angstrom], alpha, beta, gamma [deg]).
+        weight_fraction: Hill-Howard weight fraction among the phases found (no amorphous part).
+        scale: scale factor of the phase's unscaled intensities. u, w: Caglioti U, W [deg^2];
+        eta: Lorentzian fraction. lattice_change: refined / reference - 1 per parameter.
+    """
+
+    name: str
+    structure_type: str | None
+    structure: Structure
+    lattice: tuple[float, ...]
+    weight_fraction: float
+    scale: float
+    u: float
+    w: float
+    eta: float
+    lattice_change: tuple[float, ...]
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "structure_type": self.structure_type, "lattice": list(self.lattice),
+                "weight_fraction": self.weight_fraction, "scale": self.scale, "u": self.u, "w": self.w,
+                "eta": self.eta, "lattice_change": list(self.lattice_change),
+                "formula": self.structure.composition.reduced_formula}  # fmt: skip
+
+
+@dataclass
+class PhaseIdentification:
+    """The result of :meth:`PhaseIdentifier.identify`.
+
+    Attributes:
+        phases: :class:`IdentifiedPhase` list, largest weight fraction first (empty: nothing fits).
+        rwp, gof: of the final fit (R_wp of the background alone when no phase was found).
+        zero: zero-point error [deg]; displacement: sample displacement [mm].
+        two_theta, observed, calculated, background: (n,) arrays of the fit [deg, counts].
+        components: {phase name: (n,) scaled pattern}. wavelength [angstrom] and lines used.
+        candidates: the screening's best (name, score, lattice scale) for the first phase.
+        seconds: time spent.
+    """
+
+    phases: list[IdentifiedPhase]
+    rwp: float
+    gof: float
+    zero: float
+    displacement: float
+    two_theta: NDArray[np.float64]
+    observed: NDArray[np.float64]
+    calculated: NDArray[np.float64]
+    background: NDArray[np.float64]
+    components: dict[str, NDArray[np.float64]]
+    wavelength: float
+    lines: tuple
+    candidates: list[tuple[str, float, float]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.phases]
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (no arrays)."""
+        return {"phases": [p.as_dict() for p in self.phases], "rwp": self.rwp, "gof": self.gof, "zero": self.zero,
+                "displacement": self.displacement, "wavelength": self.wavelength,
+                "lines": [list(line) for line in self.lines],
+                "candidates": [{"name": n, "score": s, "lattice_scale": k} for n, s, k in self.candidates],
+                "seconds": self.seconds}  # fmt: skip
+
+    def plot(self, path: str | Path | None = None, title: str | None = None):
+        """Scan, fit, residual and tick marks per phase; writes a PNG when ``path`` is given and
+        returns the matplotlib figure."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, (ax, rx) = plt.subplots(2, 1, figsize=(10, 5.2), sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+        x = self.two_theta
+        top = float(self.observed.max()) or 1.0
+        ax.plot(x, self.observed / top, color="black", lw=0.7, label="measured")
+        ax.plot(x, self.calculated / top, color="C3", lw=0.8, label=f"fit (Rwp {self.rwp:.3f})")
+        ax.plot(x, self.background / top, color="grey", lw=0.6, ls="--", label="background")
+        for k, phase in enumerate(self.phases):
+            table = _tick_positions(phase, self.lines[0][0], x)
+            ax.vlines(table, -0.04 - 0.05 * k, -0.01 - 0.05 * k, color=f"C{k}", lw=0.7,
+                      label=f"{phase.name} ({phase.weight_fraction:.0%})")  # fmt: skip
+        ax.set_ylim(-0.06 - 0.05 * len(self.phases), 1.08)
+        ax.set_ylabel("I / Imax")
+        ax.legend(fontsize=7, loc="upper right")
+        if title:
+            ax.set_title(title, fontsize=9, loc="left")
+        rx.plot(x, (self.observed - self.calculated) / top, color="C0", lw=0.6)
+        rx.axhline(0, color="grey", lw=0.5)
+        rx.set_ylabel("obs - calc")
+        rx.set_xlabel(f"2θ (°), λ = {self.wavelength:.5f} Å")
+        fig.tight_layout()
+        if path is not None:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=120)
+            plt.close(fig)
+        return fig
+
+
+def _tick_positions(phase: IdentifiedPhase, wavelength: float, x: NDArray) -> NDArray:
+    from pymatgen_ml_xrd.diffraction import XRDCalculator
+
+    peaks = XRDCalculator(wavelength).get_pattern(phase.structure, two_theta_range=(float(x[0]), float(x[-1])))
+    return np.asarray(peaks.x)
+
+
+class PhaseIdentifier:
+    """Find the phases of a measured scan among reference structures; see the module docstring.
+
+    Args:
+        references: "default" (the structure-type catalogue with plugins), {name: Structure},
+            [Structure], or a folder of CIF files (unreadable files are skipped and named in
+            ``skipped_``).
+        max_phases: the most phases :meth:`identify` reports.
+        kalpha2: "auto" (lab K-alpha scans get the doublet), True or False.
+        lattice_scales: (min, max, step) of the isotropic lattice scale screened.
+        n_candidates: screened candidates refined for every phase added.
+        bic_margin: how much a new phase must lower the BIC to be kept.
+        min_rwp_gain: ... and the relative drop of R_wp it must bring (measured scans are never
+            fitted perfectly, so the BIC alone would let a spurious phase soak up misfit).
+        min_weight_fraction: smaller phases are not reported.
+        background_degree: Chebyshev degree of the refined background.
+        max_points: the scan is put on a uniform grid of at most this many points.
+        d_max: angles below that of this d-spacing [angstrom] are left out (the direct beam and
+            air scatter of low angles; 20 A is 4.4 deg at Cu K-alpha, 1.2 deg at 0.41 A).
+    """
+
+    def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
+                 lattice_scales: tuple[float, float, float] = (0.97, 1.03, 0.002), n_candidates: int = 5,
+                 bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
+                 background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0) -> None:
+        _check_count("max_phases", max_phases)
+        _check_count("n_candidates", n_candidates)
+        _check_count("max_points", max_points, minimum=200)
+        lo, hi, step = (float(v) for v in lattice_scales)
+        if not (0.5 < lo <= 1.0 <= hi < 1.5 and step > 0):
+            raise InvalidParameterError(f"lattice_scales must be (min <= 1 <= max, step > 0), got {lattice_scales!r}")
+        self.library_ = ReferenceLibrary(references)
+        self.references = references
+        self.max_phases = int(max_phases)
+        self.kalpha2 = kalpha2
+        self.scales_ = np.arange(lo, hi + step / 2, step)
+        self.n_candidates = int(n_candidates)
+        self.bic_margin = float(bic_margin)
+        self.min_rwp_gain = float(min_rwp_gain)
+        self.min_weight_fraction = float(min_weight_fraction)
+        self.background_degree = int(background_degree)
+        self.max_points = int(max_points)
+        if not (isinstance(d_max, (int, float)) and d_max > 1):
+            raise InvalidParameterError(f"d_max must be a d-spacing above 1 angstrom, got {d_max!r}")
+        self.d_max = float(d_max)
+        emission_lines(1.54056, kalpha2)  # validates kalpha2
+
+    @property
+    def skipped_(self) -> dict[str, str]:
+        """{reference: reason} of the references that could not be used."""
+        return self.library_.skipped
+
+    # ------------------------------------------------------------------ public
+    def identify(self, pattern, max_phases: int | None = None, wavelength: float | str | None = None
+                 ) -> PhaseIdentification:  # fmt: skip
+        """The phases of one scan (see the module docstring).
+
+        Args:
+            pattern: a Diffractogram, or an (x, y) / (x, y, wavelength) tuple; x in deg 2-theta.
+            max_phases: overrides the identifier's.
+            wavelength: radiation name or angstrom; overrides the pattern's own.
+
+        Raises:
+            InvalidParameterError: NaN or negative-only intensities, too few points, a scan without
+                peaks (each named), or an invalid count.
+        """
+        t0 = time.perf_counter()
+        max_phases = self.max_phases if max_phases is None else max_phases
+        _check_count("max_phases", max_phases)
+        x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
+        lines = emission_lines(lam, self.kalpha2)
+        y_free = _background_free(x, y)
+        fwhm = _peak_width(x, y_free, y)
+        lab = len(lines) > 1
+        found: list[PhaseState] = []
+        result: RefinementResult | None = None
+        candidates_first: list[tuple[str, float, float]] = []
+        target = y_free
+        for _ in range(max_phases):
+            ranked = self._screen(x, target, lines, fwhm, exclude={s.reference.name for s in found})
+            if not candidates_first:
+                candidates_first = ranked
+            best: RefinementResult | None = None
+            for name, _score, scale in ranked:
+                reference = self._reference(name)
+                trial = [*found, PhaseState(reference, reference.lattice_parameters * np.array([scale] * 3 + [1.0] * 3),
+                                            u=0.0, w=fwhm**2, eta=0.5,
+                                            start_lattice=reference.lattice_parameters)]  # fmt: skip
+                fit = refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
+                             zero=result.zero if result else 0.0, displacement=result.displacement if result else 0.0,
+                             max_nfev=8)  # a quick fit ranks the candidates; the chosen one is refined fully  # fmt: skip
+                if best is None or fit.bic < best.bic:
+                    best = fit
+            if best is None:
+                break
+            before = result if result is not None else self._background_only(x, y, lines)
+            fractions = _weight_fractions(best.phases)
+            gain = 1.0 - best.rwp / before.rwp
+            if best.bic > before.bic - self.bic_margin or gain < self.min_rwp_gain \
+                    or fractions[-1] < self.min_weight_fraction:
+                break
+            result = refine(x, y, best.phases, lines, self.background_degree, refine_displacement=lab,
+                            zero=best.zero, displacement=best.displacement, max_nfev=60)  # fmt: skip
+            found = result.phases
+            target = np.clip(y - result.y_calc, 0.0, None)  # what the phases found leave unexplained
+            target = _background_free(x, target)
+        if result is None:
+            result = self._background_only(x, y, lines)
+        return self._report(result, x, y, lam, lines, candidates_first, time.perf_counter() - t0)
+
+    def predict(self, patterns, wavelength: float | str | None = None) -> list[list[str]]:
+        """The names of the phases found in each pattern (a list of patterns, or one)."""
+        items = patterns if isinstance(patterns, list) else [patterns]
+        return [self.identify(p, wavelength=wavelength).names for p in items]
+
+    def screen(self, pattern, wavelength: float | str | None = None, k: int = 10) -> list[tuple[str, float, float]]:
+        """The ``k`` best references of the screening alone: (name, cosine score, lattice scale)."""
+        x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
+        y_free = _background_free(x, y)
+        return self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y), set(), k)
+
+    # ------------------------------------------------------------------ steps
+    def _reference(self, name: str):
+        return self.library_.phases[self.library_.names.index(name)]
+
+    def _screen(self, x, target, lines, fwhm, exclude: set, k: int | None = None) -> list[tuple[str, float, float]]:
+        from pymatgen_ml_xrd.phases.refinement import _d_min
+
+        d_min = _d_min(x, lines)
+        phases = [p for p in self.library_.phases if p.name not in exclude]
+        tables = [p.peaks(lines[0][0], d_min) for p in phases]
+        lam2, ratio2 = (lines[1][0], lines[1][1]) if len(lines) > 1 else (0.0, 0.0)
+        width = max(fwhm, 2.0 * float(x[1] - x[0]))
+        ranked: dict[str, tuple[str, float, float]] = {}
+        # intensities as they are rank by the strong peaks; square roots add references whose weak
+        # peaks match too (they alone favour references with very many peaks)
+        for power, share in ((1.0, k or self.n_candidates), (0.5, max((k or self.n_candidates) // 2, 1))):
+            scores = screen_scores(target, float(x[0]), float(x[1] - x[0]), tables, self.scales_, lines[0][0], lam2,
+                                   ratio2, fwhm=width, power=power)  # fmt: skip
+            best = scores.argmax(axis=1)
+            top = scores[np.arange(len(phases)), best]
+            for i in np.argsort(-top)[:share]:
+                ranked.setdefault(phases[i].name, (phases[i].name, float(top[i]), float(self.scales_[best[i]])))
+        return list(ranked.values())
+
+    def _background_only(self, x, y, lines) -> RefinementResult:
+        return refine(x, y, [], lines, self.background_degree, refine_displacement=False, max_nfev=1)
+
+    def _report(self, result: RefinementResult, x, y, lam, lines, candidates, seconds) -> PhaseIdentification:
+        fractions = _weight_fractions(result.phases) if result.phases else []
+        phases = []
+        for state, fraction in zip(result.phases, fractions):
+            ref = state.reference
+            lattice = Lattice.from_parameters(*state.lattice)
+            structure = Structure(lattice, ref.structure.species_and_occu, ref.structure.frac_coords)
+            phases.append(IdentifiedPhase(
+                name=ref.name, structure_type=ref.structure_type, structure=structure,
+                lattice=tuple(float(v) for v in state.lattice), weight_fraction=float(fraction), scale=state.scale,
+                u=state.u, w=state.w, eta=state.eta,
+                lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0)))  # fmt: skip
+        order = np.argsort([-p.weight_fraction for p in phases], kind="stable")
+        components = {result.phases[i].reference.name: result.components[i] for i in range(len(result.phases))}
+        return PhaseIdentification(phases=[phases[i] for i in order], rwp=result.rwp, gof=result.gof,
+                                   zero=result.zero, displacement=result.displacement, two_theta=x, observed=y,
+                                   calculated=result.y_calc, background=result.background, components=components,
+                                   wavelength=lam, lines=lines, candidates=candidates, seconds=seconds)  # fmt: skip
+
+
+def _weight_fractions(states: list[PhaseState]) -> list[float]:
+    """Hill & Howard (1987): w_p = S_p (ZMV)_p / sum_i S_i (ZMV)_i."""
+    zmv = np.array([s.scale * s.reference.cell_mass * s.reference.volume for s in states])
+    total = zmv.sum()
+    return (zmv / total).tolist() if total > 0 else [0.0] * len(states)
+
+
+def _check_count(name: str, value, minimum: int = 1) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise InvalidParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _scan_arrays(pattern, wavelength, max_points: int, d_max: float = 20.0) -> tuple[NDArray, NDArray, float]:
+    """(x uniform [deg], y, wavelength [angstrom]) of a scan above the angle of ``d_max``, validated."""
+    from pymatgen_ml_xrd.diffraction import Diffractogram
+    from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
+
+    if isinstance(pattern, Diffractogram):
+        x, y, lam = pattern.x, pattern.y, pattern.wavelength
+    elif isinstance(pattern, tuple) and len(pattern) in (2, 3):
+        x, y = pattern[0], pattern[1]
+        lam = pattern[2] if len(pattern) == 3 else None
+    else:
+        raise InvalidInputTypeError(f"a scan must be a Diffractogram or an (x, y[, wavelength]) tuple, got "
+                                    f"{type(pattern).__name__}")  # fmt: skip
+    if wavelength is not None:
+        if lam is not None and isinstance(pattern, Diffractogram) and abs(resolve_wavelength(wavelength)[0] - lam) > 1e-4:
+            warnings.warn(f"wavelength={wavelength!r} overrides the scan's {lam:.5f} A", stacklevel=3)
+        lam = wavelength
+    if lam is None:
+        raise InvalidParameterError("the scan states no wavelength: pass wavelength= (a name such as 'CuKa' or angstrom)")
+    lam = resolve_wavelength(lam)[0]
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 50:
+        raise InvalidParameterError(f"a scan needs x and y of equal length >= 50, got {x.shape} and {y.shape}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InvalidParameterError("the scan contains NaN or infinite values")
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    low = 2.0 * np.degrees(np.arcsin(min(lam / (2.0 * d_max), 1.0)))
+    x, y = x[x >= low], y[x >= low]
+    if len(x) < 50:
+        raise InvalidParameterError(f"the scan has fewer than 50 points above {low:.2f} deg (d = {d_max:g} A)")
+    if not (0 < x[0] and x[-1] < 180 and x[-1] - x[0] > 5):
+        raise InvalidParameterError(f"the scan's 2-theta range {x[0]:g}-{x[-1]:g} deg must lie within (0, 180) and "
+                                    "span more than 5 deg")  # fmt: skip
+    y = y - min(float(y.min()), 0.0)  # net counts (background-subtracted files) become non-negative
+    if not y.max() > 0:
+        raise InvalidParameterError("the scan is all zero")
+    step = max(float(np.median(np.diff(x))), (x[-1] - x[0]) / (max_points - 1), 1e-4)
+    grid = np.arange(x[0], x[-1] + step / 2, step)
+    if len(grid) < len(x) * 0.9:  # coarser than measured: average over the new bins, not sample
+        edges = np.concatenate([[grid[0] - step / 2], grid + step / 2])
+        which = np.clip(np.searchsorted(edges, x) - 1, 0, len(grid) - 1)
+        counts = np.bincount(which, minlength=len(grid))
+        sums = np.bincount(which, weights=y, minlength=len(grid))
+        filled = counts > 0
+        y_new = np.interp(grid, grid[filled], sums[filled] / counts[filled])
+    else:
+        y_new = np.interp(grid, x, y)
+    return grid, y_new, lam
+
+
+def _background_free(x: NDArray, y: NDArray) -> NDArray[np.float64]:
+    """The scan minus a SNIP background (window 3 deg), clipped at zero."""
+    from pymatgen_ml_xrd.patterns.background import remove_background
+
+    return remove_background(y[None, :], float(x[1] - x[0]), "snip", 3.0)[0].astype(np.float64)
+
+
+def _peak_width(x: NDArray, y_free: NDArray, y: NDArray) -> float:
+    """Median FWHM [deg] of the ten strongest peaks of a background-free scan.
+
+    Raises:
+        InvalidParameterError: the scan has no peak standing 10 noise levels (or 0.1 % of its
+            maximum) above its background; the noise level is the scatter of neighbouring points.
+    """
+    from scipy.signal import find_peaks, peak_widths
+
+    noise = 1.4826 * float(np.median(np.abs(np.diff(y)))) / np.sqrt(2.0)
+    floor = max(10.0 * noise, 1e-3 * float(y.max()))
+    top = float(y_free.max())
+    if not top > floor:
+        raise InvalidParameterError("the scan has no peaks above its background")
+    peaks, _ = find_peaks(y_free, height=max(0.05 * top, floor), prominence=max(0.05 * top, floor))
+    if len(peaks) == 0:
+        raise InvalidParameterError("the scan has no peaks above its background")
+    strongest = peaks[np.argsort(-y_free[peaks])[:10]]
+    widths = peak_widths(y_free, strongest, rel_height=0.5)[0] * float(x[1] - x[0])
+    return float(np.clip(np.median(widths), 0.02, 1.0))

@@ -1,0 +1,204 @@
+"""Whole-pattern refinement of one or more phases against a scan (scipy least squares).
+
+Non-linear parameters - per phase the free lattice parameters of its crystal system, Caglioti U
+and W and the Lorentzian fraction eta; globally the zero-point error and the sample
+displacement - are refined by :func:`scipy.optimize.least_squares` (trust-region reflective,
+bounded). For every trial of them the linear parameters - the phases' scale factors (>= 0)
+and the coefficients of a Chebyshev background - are solved exactly by bounded linear least
+squares (variable projection), so the optimiser never has to search for them. Residuals are
+weighted by 1 / max(y, floor) (counting statistics). scipy is the well-kept library for this;
+the forward model is the package's own kernel (:mod:`.profile_model`).
+
+R_wp = sqrt(sum w (y - y_calc)^2 / sum w y^2); GOF = R_wp / R_exp with
+R_exp = sqrt((N - P) / sum w y^2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import least_squares
+
+from pymatgen_ml_xrd.phases.profile_model import full_lattice, phase_pattern
+from pymatgen_ml_xrd.phases.references import LATTICE_FREE, ReferencePhase
+
+__all__ = ["PhaseState", "RefinementResult", "refine"]
+
+LATTICE_RANGE = 0.05  # refined lattice parameters stay within +-5 % of their start
+ANGLE_RANGE = 3.0  # [deg] for monoclinic and triclinic angles
+
+
+@dataclass
+class PhaseState:
+    """A phase's refinable state (start values for :func:`refine`, results after it).
+
+    Attributes:
+        reference: the phase. lattice: (a, b, c, alpha, beta, gamma) [angstrom, deg].
+        u, w: Caglioti U, W [deg^2]. eta: Lorentzian fraction. scale: scale factor of its
+        unscaled intensities (|F|^2 m LP per cell).
+    """
+
+    reference: ReferencePhase
+    lattice: NDArray[np.float64]
+    u: float = 0.0
+    w: float = 0.01
+    eta: float = 0.5
+    scale: float = 0.0
+    start_lattice: NDArray[np.float64] = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lattice = np.asarray(self.lattice, dtype=np.float64)
+        if self.start_lattice is None:
+            self.start_lattice = self.lattice.copy()
+
+
+@dataclass
+class RefinementResult:
+    """What :func:`refine` found.
+
+    Attributes:
+        phases: refined :class:`PhaseState` per phase. zero [deg], displacement [mm].
+        background: (n,) refined background. components: (n_phases, n) each phase's scaled pattern.
+        y_calc: (n,) the whole fit. rwp, gof, chi2 (weighted), n_parameters, bic, success.
+    """
+
+    phases: list[PhaseState]
+    zero: float
+    displacement: float
+    background: NDArray[np.float64]
+    components: NDArray[np.float64]
+    y_calc: NDArray[np.float64]
+    rwp: float
+    gof: float
+    chi2: float
+    n_parameters: int
+    bic: float
+    success: bool
+    message: str = ""
+
+
+def _lattice_bounds(state: PhaseState) -> tuple[list, list, list]:
+    indices, _ = LATTICE_FREE[state.reference.crystal_system]
+    x0, lo, hi = [], [], []
+    for i in indices:
+        start = float(state.start_lattice[i])
+        span = ANGLE_RANGE if i >= 3 else LATTICE_RANGE * start
+        x0.append(float(np.clip(state.lattice[i], start - span, start + span)))
+        lo.append(start - span)
+        hi.append(start + span)
+    return x0, lo, hi
+
+
+def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, background_degree: int = 8,
+           refine_displacement: bool = True, zero: float = 0.0, displacement: float = 0.0,
+           max_nfev: int = 60, weights: NDArray | None = None) -> RefinementResult:
+    """Refine ``phases`` jointly against the scan (x uniform [deg], y intensities); see the
+    module docstring. ``lines``: ((wavelength, relative intensity), ...)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    x0, step, n = float(x[0]), float(x[1] - x[0]), len(x)
+    if weights is None:
+        floor = max(float(np.percentile(y[y > 0], 5)) if (y > 0).any() else 1.0, 1e-12)
+        weights = 1.0 / np.maximum(y, floor)
+    sqrt_w = np.sqrt(weights)
+    t = (x - x0) / max(x[-1] - x0, 1e-12) * 2.0 - 1.0
+    basis = np.polynomial.chebyshev.chebvander(t, background_degree)  # (n, degree + 1)
+
+    # the vector of non-linear parameters: [zero, (displacement), per phase: free lattice, U, W, eta]
+    start, lower, upper, slices = [float(zero)], [-0.5], [0.5], []
+    if refine_displacement:
+        start.append(float(displacement))
+        lower.append(-0.5)
+        upper.append(0.5)
+    for state in phases:
+        lat0, lat_lo, lat_hi = _lattice_bounds(state)
+        begin = len(start)
+        start += [*lat0, max(state.u, 0.0), max(state.w, 1e-6), float(np.clip(state.eta, 0, 1))]
+        lower += [*lat_lo, 0.0, 1e-6, 0.0]
+        upper += [*lat_hi, 0.5, 0.5, 1.0]
+        slices.append((begin, len(lat0)))
+    start_v = np.clip(np.array(start), np.array(lower), np.array(upper))
+
+    def unpack(v):
+        z = v[0]
+        disp = v[1] if refine_displacement else 0.0
+        out = []
+        for state, (begin, k) in zip(phases, slices):
+            lattice = full_lattice(v[begin:begin + k], state.start_lattice, state.reference.crystal_system)
+            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2]))
+        return z, disp, out
+
+    def columns(v):
+        z, disp, per_phase = unpack(v)
+        cols = [phase_pattern(x0, step, n, state.reference.peaks(lines[0][0], _d_min(x, lines)), lattice, lines,
+                              z, disp, u, w, eta)
+                for state, (lattice, u, w, eta) in zip(phases, per_phase)]  # fmt: skip
+        return np.column_stack([*cols, basis]) if cols else basis
+
+    n_phase = len(phases)
+
+    def linear(a):
+        return _scales_and_background(a, y, weights, n_phase)
+
+    def residual(v):
+        a = columns(v)
+        return (y - a @ linear(a)) * sqrt_w
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # small dense algebra: BLAS threads only cost here
+        fit = least_squares(residual, start_v, bounds=(lower, upper), method="trf", x_scale="jac", diff_step=1e-4,
+                            max_nfev=max_nfev * (len(start_v) + 1))  # fmt: skip
+    a = columns(fit.x)
+    coef = linear(a)
+    z, disp, per_phase = unpack(fit.x)
+    components = (a[:, :n_phase] * coef[:n_phase]).T
+    background = basis @ coef[n_phase:]
+    y_calc = a @ coef
+    chi2 = float(np.sum(weights * (y - y_calc) ** 2))
+    sum_wy2 = float(np.sum(weights * y**2))
+    n_params = len(start_v) + len(coef)
+    rwp = float(np.sqrt(chi2 / sum_wy2)) if sum_wy2 > 0 else float("nan")
+    rexp = float(np.sqrt(max(n - n_params, 1) / sum_wy2)) if sum_wy2 > 0 else float("nan")
+    refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
+                          scale=float(coef[i]), start_lattice=s.start_lattice)
+               for i, (s, (lat, u, w, eta)) in enumerate(zip(phases, per_phase))]  # fmt: skip
+    bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
+    return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
+                            components=components, y_calc=y_calc, rwp=rwp, gof=rwp / rexp if rexp > 0 else float("nan"),
+                            chi2=chi2, n_parameters=n_params, bic=bic, success=bool(fit.success),
+                            message=str(fit.message))  # fmt: skip
+
+
+def _scales_and_background(a: NDArray, y: NDArray, weights: NDArray, n_phase: int) -> NDArray[np.float64]:
+    """Weighted linear least squares for the columns of ``a`` (phases first, then background),
+    with the phases' scales >= 0: normal equations on the columns kept, dropping the most
+    negative scale until none is negative (an active set; at most n_phase rounds)."""
+    aw = a * weights[:, None]
+    gram = a.T @ aw
+    rhs = aw.T @ y
+    norm = np.sqrt(np.maximum(np.diag(gram), 1e-300))
+    gram_n = gram / np.outer(norm, norm)
+    rhs_n = rhs / norm
+    keep = np.ones(a.shape[1], dtype=bool)
+    coef = np.zeros(a.shape[1])
+    for _ in range(n_phase + 1):
+        idx = np.flatnonzero(keep)
+        sol = np.linalg.lstsq(gram_n[np.ix_(idx, idx)], rhs_n[idx], rcond=1e-12)[0]
+        coef[:] = 0.0
+        coef[idx] = sol
+        negative = [i for i in range(n_phase) if keep[i] and coef[i] < 0]
+        if not negative:
+            break
+        keep[min(negative, key=lambda i: coef[i])] = False
+    coef[:n_phase] = np.maximum(coef[:n_phase], 0.0)
+    return coef / norm
+
+
+def _d_min(x: NDArray, lines: tuple) -> float:
+    """The smallest d-spacing [angstrom] any line reaches within the scan (with a margin)."""
+    lam = min(line[0] for line in lines)
+    top = min(float(x[-1]) + 2.0, 179.0)
+    return lam / (2.0 * np.sin(np.radians(top / 2.0)))

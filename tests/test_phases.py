@@ -1,0 +1,135 @@
+"""PhaseIdentifier: search-match and refinement on synthetic scans with known answers."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+from pymatgen_ml_xrd import PhaseIdentifier, XRDCalculator
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
+from pymatgen_ml_xrd.examples import example_structures
+from pymatgen_ml_xrd.phases.identifier import emission_lines
+from pymatgen_ml_xrd.phases.profile_model import d_spacings
+from pymatgen_ml_xrd.phases.references import reference_phase
+
+NACL = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+SI = Structure.from_spacegroup("Fd-3m", Lattice.cubic(5.431), ["Si"], [[0, 0, 0]])
+
+
+@pytest.fixture(scope="module")
+def library():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {"NaCl": NACL, "Si": SI, **example_structures()}
+
+
+def _scan(parts, seed=0, zero=0.0, texture=None, counts=2e4):
+    """Cu K-alpha doublet scan of (structure, weight fraction) parts with a background and Poisson noise."""
+    calc = XRDCalculator("CuKa")
+    total = None
+    for structure, fraction in parts:
+        dg = calc.get_diffractogram(structure, two_theta_range=(10, 90), step=0.02, profile="pseudo-voigt",
+                                    kalpha2=True, caglioti=(0.01, 0.0, 0.004), eta=0.4, crystallite_size=None,
+                                    normalize=False, preferred_orientation=texture)  # fmt: skip
+        y = fraction / (float(structure.composition.weight) * structure.volume) * dg.y  # Hill-Howard
+        total = y if total is None else total + y
+    x = dg.x + zero
+    y = total / total.max() * counts + 300 + 200 * np.exp(-(((x - 25) / 10) ** 2))
+    return x, np.random.default_rng(seed).poisson(y).astype(float)
+
+
+def test_reference_reflections_follow_the_lattice():
+    ref = reference_phase("NaCl", NACL)
+    table = ref.peaks(1.54056, 0.8)
+    np.testing.assert_allclose(d_spacings(table.hkl, ref.lattice_parameters), table.d, rtol=1e-9)
+    assert ref.crystal_system == "cubic" and ref.space_group == 225
+
+
+def test_two_phase_mixture_with_known_fractions_is_recovered(library):
+    strained = NACL.copy()
+    strained.scale_lattice(NACL.volume * 1.012**3)
+    x, y = _scan([(strained, 0.7), (SI, 0.3)])
+    result = PhaseIdentifier(library, max_phases=3).identify((x, y, "CuKa1"))
+    assert sorted(result.names) == ["NaCl", "Si"]
+    fractions = {p.name: p.weight_fraction for p in result.phases}
+    assert abs(fractions["NaCl"] - 0.7) < 0.03 and abs(fractions["Si"] - 0.3) < 0.03
+    nacl = next(p for p in result.phases if p.name == "NaCl")
+    assert abs(nacl.lattice[0] / (5.64 * 1.012) - 1) < 1e-3
+    assert result.rwp < 0.1 and result.as_dict()["phases"][0]["name"] == "NaCl"
+
+
+def test_shifted_strained_textured_pattern_refines_back_to_its_lattice(library, tmp_path):
+    zno = library["ZnO_mp-2133"].copy()
+    a, c = zno.lattice.a * 1.01, zno.lattice.c * 0.995
+    target = Structure(Lattice.hexagonal(a, c), zno.species, zno.frac_coords)
+    x, y = _scan([(target, 1.0)], seed=1, zero=0.05, texture=((0, 0, 1), 0.85))
+    result = PhaseIdentifier(library, max_phases=1).identify((x, y, "CuKa1"))
+    assert result.names == ["ZnO_mp-2133"]
+    got = result.phases[0].lattice
+    assert abs(got[0] / a - 1) < 1e-3 and abs(got[2] / c - 1) < 1e-3
+    assert result.phases[0].structure.lattice.a == pytest.approx(got[0])
+    fig_path = tmp_path / "fit.png"
+    result.plot(fig_path)
+    assert fig_path.stat().st_size > 10_000
+
+
+def test_references_that_fail_to_parse_are_reported_by_file_and_skipped(tmp_path):
+    NACL.to(filename=str(tmp_path / "NaCl.cif"))
+    (tmp_path / "broken.cif").write_text("data_broken\n_cell_length_a 1\nnot a cif\n")
+    with pytest.warns(UserWarning, match="broken.cif"):
+        pid = PhaseIdentifier(str(tmp_path))
+    assert "broken.cif" in pid.skipped_ and pid.library_.names == ["NaCl"]
+
+
+def test_bad_input_gives_clear_errors(library, tmp_path):
+    with pytest.raises(InvalidParameterError, match="empty"):
+        PhaseIdentifier({})
+    with pytest.raises(InvalidParameterError, match="no .cif files"):
+        PhaseIdentifier(str(tmp_path))
+    with pytest.raises(InvalidParameterError, match="not 'default' and not a folder"):
+        PhaseIdentifier("no/such/folder")
+    with pytest.raises(InvalidInputTypeError, match="reference 0"):
+        PhaseIdentifier(["NaCl"])
+    pid = PhaseIdentifier({"NaCl": NACL})
+    x = np.linspace(10, 90, 4001)
+    with pytest.raises(InvalidParameterError, match="no peaks"):
+        pid.identify((x, 100 + 0.01 * x, "CuKa1"))
+    with pytest.raises(InvalidParameterError, match="NaN"):
+        pid.identify((x, np.full_like(x, np.nan), "CuKa1"))
+    with pytest.raises(InvalidParameterError, match="states no wavelength"):
+        pid.identify((x, np.ones_like(x)))
+    with pytest.raises(InvalidInputTypeError, match="Diffractogram"):
+        pid.identify(np.ones(10))
+    with pytest.raises(InvalidParameterError, match="max_phases"):
+        pid.identify((x, np.ones_like(x), "CuKa1"), max_phases=0)
+
+
+def test_emission_lines():
+    assert len(emission_lines(1.54056)) == 2 and emission_lines(1.54056)[1][1] == 0.5
+    assert emission_lines(0.4066) == ((0.4066, 1.0),)
+    assert emission_lines(1.54184, kalpha2=False) == ((1.54184, 1.0),)
+    with pytest.raises(InvalidParameterError, match="named K-alpha"):
+        emission_lines(0.4066, kalpha2=True)
+
+
+def test_command_line_phases(tmp_path, capsys):
+    import json
+
+    from pymatgen_ml_xrd import cli
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    NACL.to(filename=str(refs / "NaCl.cif"))
+    SI.to(filename=str(refs / "Si.cif"))
+    x, y = _scan([(NACL, 0.5), (SI, 0.5)], seed=3)
+    scan = tmp_path / "scan.xy"
+    np.savetxt(scan, np.column_stack([x, y]))
+    argv = ["phases", str(scan), "--references", str(refs), "--wavelength", "CuKa1", "--json",
+            "--png", str(tmp_path / "fit.png")]  # fmt: skip
+    assert cli.main(argv) == 0
+    out = json.loads(capsys.readouterr().out)[0]
+    assert sorted(p["name"] for p in out["phases"]) == ["NaCl", "Si"] and out["wavelength"] == pytest.approx(1.54056)
+    assert (tmp_path / "fit.png").is_file()
