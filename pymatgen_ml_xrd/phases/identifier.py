@@ -306,13 +306,19 @@ class PhaseIdentifier:
         phases = [p for p in self.library_.phases if p.name not in exclude]
         tables = [p.peaks(lines[0][0], d_min) for p in phases]
         lam2, ratio2 = (lines[1][0], lines[1][1]) if len(lines) > 1 else (0.0, 0.0)
-        width = max(fwhm, 2.0 * float(x[1] - x[0]))
+        step = float(x[1] - x[0])
+        width = max(fwhm, 2.0 * step)
+        factor = max(int(width / (4.0 * step)), 1)  # screen on a grid of about a quarter of a peak width
+        if factor > 1:
+            n = len(target) // factor * factor
+            target = target[:n].reshape(-1, factor).mean(axis=1)
+            x = x[:n].reshape(-1, factor).mean(axis=1)
+            step *= factor
         ranked: dict[str, tuple[str, float, float]] = {}
         # intensities as they are rank by the strong peaks; square roots add references whose weak
         # peaks match too (they alone favour references with very many peaks)
-        for power, share in ((1.0, k or self.n_candidates), (0.5, max((k or self.n_candidates) // 2, 1))):
-            scores = screen_scores(target, float(x[0]), float(x[1] - x[0]), tables, self.scales_, lines[0][0], lam2,
-                                   ratio2, fwhm=width, power=power)  # fmt: skip
+        both = screen_scores(target, float(x[0]), step, tables, self.scales_, lines[0][0], lam2, ratio2, fwhm=width)
+        for scores, share in zip(both, (k or self.n_candidates, max((k or self.n_candidates) // 2, 1))):
             best = scores.argmax(axis=1)
             top = scores[np.arange(len(phases)), best]
             for i in np.argsort(-top)[:share]:

@@ -3,8 +3,9 @@
 For each reference and each isotropic lattice scale s (d -> s d), the kernel renders the
 reference's reflections (Gaussian peaks of one width, K-alpha2 included when the scan has it,
 intensities |F|^2 m times the Lorentz-polarisation factor at the moved angle) onto the scan's
-grid and scores the match as the cosine between the square roots of the two patterns
-(square roots weigh weak peaks up, as an analyst's eye does). The kernel sees only arrays:
+grid and scores the match as the cosine between the two patterns, as they are (the strong
+peaks decide) and between their square roots (weak peaks weigh more, as an analyst's eye
+does), from one rendering. The kernel sees only arrays:
 the reflections of all references concatenated, with their offsets.
 """
 
@@ -22,8 +23,8 @@ __all__ = ["screen_scores"]
 
 
 @njit(cache=True)
-def _screen(y, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, power, out):
-    n = y.shape[0]
+def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, out1, out2):
+    n = y1.shape[0]
     buf = np.zeros(n)
     sigma = fwhm / (2.0 * math.sqrt(2.0 * math.log(2.0)))
     half = int(math.ceil(2.5 * fwhm / step))
@@ -58,21 +59,24 @@ def _screen(y, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, power
                         lo_touch = a
                     if b > hi_touch:
                         hi_touch = b
-            dot, total = 0.0, 0.0
+            dot1, total1, dot2, total2 = 0.0, 0.0, 0.0, 0.0
             for i in range(lo_touch, hi_touch + 1):
                 v = buf[i]
                 if v > 0.0:
-                    vp = math.sqrt(v) if power == 0.5 else v ** power
-                    dot += vp * y[i]
-                    total += vp * vp
+                    dot1 += v * y1[i]
+                    total1 += v * v
+                    dot2 += math.sqrt(v) * y2[i]
+                    total2 += v
                 buf[i] = 0.0
-            out[r, si] = dot / math.sqrt(total) if total > 0.0 else 0.0
+            out1[r, si] = dot1 / math.sqrt(total1) if total1 > 0.0 else 0.0
+            out2[r, si] = dot2 / math.sqrt(total2) if total2 > 0.0 else 0.0
 
 
 def screen_scores(y: NDArray, x0: float, step: float, tables: list, scales: NDArray, wavelength: float,
-                  wavelength2: float = 0.0, ratio2: float = 0.0, fwhm: float = 0.1, power: float = 0.5
-                  ) -> NDArray[np.float64]:  # fmt: skip
-    """(n_references, n_scales) cosine scores in [0, 1] of ``tables`` against the scan ``y``.
+                  wavelength2: float = 0.0, ratio2: float = 0.0, fwhm: float = 0.1,
+                  min_intensity: float = 1e-3) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Two (n_references, n_scales) arrays of cosine scores in [0, 1] of ``tables`` against the scan
+    ``y``: of the intensities as they are, and of their square roots (one rendering for both).
 
     Args:
         y: (n,) background-free scan on the uniform grid x0 + i step [deg], non-negative.
@@ -81,7 +85,8 @@ def screen_scores(y: NDArray, x0: float, step: float, tables: list, scales: NDAr
         wavelength, wavelength2, ratio2: K-alpha1 [angstrom] and, for a doublet, K-alpha2 and
             its intensity ratio (0: no second line).
         fwhm: Gaussian width of the rendered peaks [deg].
-        power: both patterns are raised to it before the cosine (0.5: square roots; 1: as they are).
+        min_intensity: reflections weaker than this share of a reference's strongest are left out
+            (they cannot change a score but cost most of the time for large cells).
     """
     y = np.ascontiguousarray(y, dtype=np.float64)
     scales = np.ascontiguousarray(scales, dtype=np.float64)
@@ -89,17 +94,30 @@ def screen_scores(y: NDArray, x0: float, step: float, tables: list, scales: NDAr
         raise InvalidParameterError("the screened scan must be a finite, non-negative 1-D array of >= 10 points")
     if not (step > 0 and fwhm > 0 and wavelength > 0) or scales.ndim != 1 or not (scales > 0).all():
         raise InvalidParameterError("screening needs a positive step, width, wavelength and lattice scales")
-    y_power = y**power
-    norm = math.sqrt(float(np.sum(y_power**2)))
-    if norm == 0:
+    if not y.max() > 0:
         raise InvalidParameterError("the scan has no intensity above its background")
-    y_power = y_power / norm
-    lengths = np.array([len(t.d) for t in tables], dtype=np.int64)
+    y1 = y / math.sqrt(float(np.sum(y**2)))
+    y2 = np.sqrt(y) / math.sqrt(float(np.sum(y)))
+    kept = [_strong(t, wavelength, min_intensity) for t in tables]
+    lengths = np.array([len(dk) for dk, _ in kept], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    d = np.concatenate([t.d for t in tables]) if len(tables) else np.empty(0)
-    f2m = np.concatenate([t.f2m for t in tables]) if len(tables) else np.empty(0)
-    out = np.zeros((len(tables), len(scales)))
-    _screen(y_power, float(x0), float(step), np.ascontiguousarray(d, dtype=np.float64),
+    d = np.concatenate([dk for dk, _ in kept]) if kept else np.empty(0)
+    f2m = np.concatenate([fk for _, fk in kept]) if kept else np.empty(0)
+    out1, out2 = np.zeros((len(tables), len(scales))), np.zeros((len(tables), len(scales)))
+    _screen(y1, y2, float(x0), float(step), np.ascontiguousarray(d, dtype=np.float64),
             np.ascontiguousarray(f2m, dtype=np.float64), starts, scales, float(wavelength), float(wavelength2),
-            float(ratio2), float(fwhm), float(power), out)  # fmt: skip
-    return out
+            float(ratio2), float(fwhm), out1, out2)  # fmt: skip
+    return out1, out2
+
+
+def _strong(table, wavelength: float, min_intensity: float) -> tuple[NDArray, NDArray]:
+    """(d, f2m) of the reflections of ``table`` at least ``min_intensity`` of its strongest
+    (intensity with the Lorentz-polarisation factor of the unstrained cell at ``wavelength``)."""
+    from pymatgen_ml_xrd.phases.references import lorentz_polarisation
+
+    if len(table.d) == 0 or min_intensity <= 0:
+        return table.d, table.f2m
+    sin_t = np.clip(wavelength / (2.0 * table.d), 0.0, 0.9999)
+    intensity = table.f2m * lorentz_polarisation(2.0 * np.degrees(np.arcsin(sin_t)))
+    keep = intensity >= min_intensity * intensity.max()
+    return table.d[keep], table.f2m[keep]
