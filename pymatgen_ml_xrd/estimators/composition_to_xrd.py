@@ -1,6 +1,6 @@
 """CompositionToXRD: a powder pattern predicted from a chemical formula alone (paper 004, DeepXRD).
 
-A formula is encoded as a one-hot count matrix (:mod:`pymatgen_ml_xrd.composition_encoding`), a
+A formula is encoded as a one-hot count matrix (:mod:`pymatgen_ml_xrd.compositions.encoding`), a
 residual network (:mod:`pymatgen_ml_xrd.models.deepxrd`) turns it into a pattern on a fixed
 2-theta grid (1,024 points over 5-90 deg, Cu K-alpha, by default), trained with the Pearson loss.
 Targets are patterns of real structures, Gaussian-smoothed with one fixed width
