@@ -280,6 +280,8 @@ class PhaseIdentifier:
             found = result.phases
             target = np.clip(y - result.y_calc, 0.0, None)  # what the phases found leave unexplained
             target = _background_free(x, target)
+            if not target.max() > 0:  # nothing left to explain
+                break
         if result is None:
             result = self._background_only(x, y, lines)
         return self._report(result, x, y, lam, lines, candidates_first, time.perf_counter() - t0)
@@ -290,7 +292,8 @@ class PhaseIdentifier:
         return [self.identify(p, wavelength=wavelength).names for p in items]
 
     def screen(self, pattern, wavelength: float | str | None = None, k: int = 10) -> list[tuple[str, float, float]]:
-        """The ``k`` best references of the screening alone: (name, cosine score, lattice scale)."""
+        """The screening alone: (name, cosine score, lattice scale) of the ``k`` best references by
+        the cosine of intensities, then of the best by the cosine of square roots not among them."""
         x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
         y_free = _background_free(x, y)
         return self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y), set(), k)
