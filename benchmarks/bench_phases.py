@@ -70,7 +70,6 @@ def speed(data, library: dict, scan, n_target: int = 1000) -> dict:
     from _common import load_structures
 
     from pymatgen_ml_xrd import PhaseIdentifier
-    from pymatgen_ml_xrd.phases.identifier import _background_free, _peak_width, _scan_arrays, emission_lines
     from pymatgen_ml_xrd.phases.references import ReferenceLibrary
 
     catalogue = ReferenceLibrary("default")
@@ -84,13 +83,9 @@ def speed(data, library: dict, scan, n_target: int = 1000) -> dict:
     t0 = time.perf_counter()
     pid = PhaseIdentifier(big, max_phases=3)
     build = time.perf_counter() - t0
-    x, y, lam = _scan_arrays(scan.pattern, None, pid.max_points, pid.d_max)
-    lines = emission_lines(lam, pid.kalpha2)
-    y_free = _background_free(x, y)
-    fwhm = _peak_width(x, y_free, y)
-    pid._screen(x, y_free, lines, fwhm, set())  # reflections computed and kernel compiled
+    pid.screen(scan.pattern)  # reflections computed and kernel compiled
     t0 = time.perf_counter()
-    pid._screen(x, y_free, lines, fwhm, set())
+    pid.screen(scan.pattern)  # scan onto its grid, background, peak width and the screening itself
     screen_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = pid.identify(scan.pattern)
@@ -130,7 +125,7 @@ def structure_types_of_scans(scans) -> dict:
             rc = str(rcnets.predict([scan.pattern])[0])
             rc_top3 = [str(t) for t in rcnets.predict_top_k([scan.pattern], k=3)[0][0]]
             result = verified.identify(scan.pattern)
-            screened = verified._reference(result.candidates[0][0]).structure_type if result.candidates else None
+            screened = verified.reference(result.candidates[0][0]).structure_type if result.candidates else None
             fitted = result.phases[0].structure_type if result.phases else "unknown"
             rows.append({"scan": scan.name, "true": truth, "rcnets": rc, "rcnets_top3": rc_top3,
                          "screening": screened, "verified": fitted, "rwp": result.rwp})  # fmt: skip

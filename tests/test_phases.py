@@ -105,6 +105,21 @@ def test_bad_input_gives_clear_errors(library, tmp_path):
         pid.identify(np.ones(10))
     with pytest.raises(InvalidParameterError, match="max_phases"):
         pid.identify((x, np.ones_like(x), "CuKa1"), max_phases=0)
+    with pytest.raises(InvalidParameterError, match="min_rwp_gain"):
+        PhaseIdentifier({"NaCl": NACL}, min_rwp_gain=-0.1)
+    with pytest.raises(InvalidParameterError, match="no reference is called 'KCl'"):
+        pid.reference("KCl")
+
+
+def test_default_library_keeps_every_prototype_of_the_catalogue():
+    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no reference may be skipped
+        pid = PhaseIdentifier("default")
+    assert not pid.skipped_ and len(set(pid.library_.names)) == len(pid.library_)
+    types = {p.structure_type for p in pid.library_}
+    assert {t["name"] for t in load_default_catalogue()["types"]} <= types
 
 
 def test_emission_lines():

@@ -118,9 +118,9 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
         return CompositionEncoder(max_count=self._param("max_count"))
 
     def _check_params(self) -> None:
+        """Validate the parameters of a fit (``params_`` holds the weights parameters it uses)."""
         from pymatgen_ml_xrd.models.deepxrd import DEEPXRD_ARCHITECTURES
 
-        self.params_ = self._fit_params()
         for name, allowed in (("architecture", DEEPXRD_ARCHITECTURES), ("loss", LOSSES),
                               ("precision", ("float32", "mixed_bfloat16"))):  # fmt: skip
             value = self.params_.get(name, getattr(self, name))
@@ -177,6 +177,7 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
         """
         import keras
 
+        self.params_ = self._fit_params()  # a new fit: any loaded weights are dropped
         self._check_params()
         x_train = self._encode(X)
         y_train = self._targets(y, len(x_train))

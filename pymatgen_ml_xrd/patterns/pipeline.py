@@ -35,13 +35,13 @@ def model_input(rows: NDArray, spec: PatternSpec, allow_zero_rows: bool = True) 
     if rows.ndim != 2 or rows.shape[1] != spec.n_points:
         raise InvalidParameterError(f"rows must have shape (n, {spec.n_points}) for the spec's grid, got {rows.shape}")
     if spec.measured:
-        before = rows.max(axis=1)
+        before = rows.max(axis=1) if not allow_zero_rows else None
         # the step as the grid's first difference (0.04 + 4e-17 on the shipped grids), as every
         # shipped model was used with; it sets SNIP's half window in whole points
         step = float(spec.grid[1] - spec.grid[0])
         rows = remove_background(rows, step, spec.background, spec.background_window)
-        empty = ~(rows.max(axis=1) > 1e-6 * before)  # round-off of a flat scan is not a peak
-        if not allow_zero_rows and empty.any():
+        empty = None if before is None else ~(rows.max(axis=1) > 1e-6 * before)  # round-off is not a peak
+        if empty is not None and empty.any():
             raise InvalidParameterError(f"pattern(s) {np.flatnonzero(empty).tolist()} are empty after background "
                                         "removal (no peaks above the background)")  # fmt: skip
     return preprocess_patterns(rows, spec.preprocessing, allow_zero_rows=allow_zero_rows)

@@ -43,7 +43,7 @@ def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tup
     """((wavelength [angstrom], relative intensity), ...) of a scan: K-alpha1 and K-alpha2 (ratio
     1/2) when ``kalpha2`` is True, or "auto" and ``wavelength`` is a named K-alpha1 or K-alpha
     line of pymatgen's table (laboratory tubes); else the single line."""
-    from pymatgen_ml_xrd.diffraction.wavelengths import KALPHA2_TO_KALPHA1_RATIO, WAVELENGTHS
+    from pymatgen_ml_xrd.diffraction.wavelengths import KALPHA2_TO_KALPHA1_RATIO, WAVELENGTHS, kalpha_doublet
 
     if kalpha2 not in (True, False, "auto"):
         raise InvalidParameterError(f"kalpha2 must be True, False or 'auto', got {kalpha2!r}")
@@ -52,8 +52,8 @@ def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tup
         if name.endswith(("Ka", "Ka1")) and abs(value - lam) < 2e-4:
             if kalpha2 is False:
                 return ((lam, 1.0),)
-            element = name[: name.index("K")]
-            return ((WAVELENGTHS[f"{element}Ka1"], 1.0), (WAVELENGTHS[f"{element}Ka2"], KALPHA2_TO_KALPHA1_RATIO))
+            ka1, ka2 = kalpha_doublet(name)
+            return ((ka1, 1.0), (ka2, KALPHA2_TO_KALPHA1_RATIO))
     if kalpha2 is True:
         raise InvalidParameterError(f"kalpha2=True needs a named K-alpha wavelength; {lam} A is not one")
     return ((lam, 1.0),)
@@ -211,6 +211,11 @@ class PhaseIdentifier:
         self.kalpha2 = kalpha2
         self.scales_ = np.arange(lo, hi + step / 2, step)
         self.n_candidates = int(n_candidates)
+        for name, value, lo, hi in (("bic_margin", bic_margin, 0.0, np.inf), ("min_rwp_gain", min_rwp_gain, 0.0, 1.0),
+                                    ("min_weight_fraction", min_weight_fraction, 0.0, 1.0)):  # fmt: skip
+            if not (isinstance(value, (int, float)) and lo <= value < hi):
+                raise InvalidParameterError(f"{name} must be a number in [{lo:g}, {hi:g}), got {value!r}")
+        _check_count("background_degree", background_degree, minimum=0)
         self.bic_margin = float(bic_margin)
         self.min_rwp_gain = float(min_rwp_gain)
         self.min_weight_fraction = float(min_weight_fraction)
@@ -258,7 +263,7 @@ class PhaseIdentifier:
                 candidates_first = ranked
             best: RefinementResult | None = None
             for name, _score, scale in ranked:
-                reference = self._reference(name)
+                reference = self.reference(name)
                 trial = [*found, PhaseState(reference, reference.lattice_parameters * np.array([scale] * 3 + [1.0] * 3),
                                             u=0.0, w=fwhm**2, eta=0.5,
                                             start_lattice=reference.lattice_parameters)]  # fmt: skip
@@ -299,8 +304,16 @@ class PhaseIdentifier:
         return self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y), set(), k)
 
     # ------------------------------------------------------------------ steps
-    def _reference(self, name: str):
-        return self.library_.phases[self.library_.names.index(name)]
+    def reference(self, name: str):
+        """The :class:`~pymatgen_ml_xrd.phases.references.ReferencePhase` called ``name``.
+
+        Raises:
+            InvalidParameterError: no reference has that name.
+        """
+        names = self.library_.names
+        if name not in names:
+            raise InvalidParameterError(f"no reference is called {name!r}")
+        return self.library_.phases[names.index(name)]
 
     def _screen(self, x, target, lines, fwhm, exclude: set, k: int | None = None) -> list[tuple[str, float, float]]:
         from pymatgen_ml_xrd.phases.refinement import _d_min

@@ -239,14 +239,13 @@ def _describe(references) -> str:
 def _catalogue_items() -> list:
     """Every prototype (members included) of the structure types of the shipped catalogue and of
     installed plugins, named "TYPE [FORMULA]"."""
-    from pymatgen_ml_xrd.identification.plugins import collect_structure_types, plugin_manager
+    from pymatgen_ml_xrd.identification import default_plugin
+    from pymatgen_ml_xrd.identification.plugins import collect_structure_types, plugin_manager, register
 
     pm = plugin_manager()
-    from pymatgen_ml_xrd.identification import default_plugin
-
     if pm.get_plugin(default_plugin.NAME) is None:
-        pm.register(default_plugin, name=default_plugin.NAME)
-    out = []
+        register(pm, default_plugin, default_plugin.NAME)
+    out, taken = [], set()
     for record in collect_structure_types(pm):
         for j, cif in enumerate(record.prototypes):
             try:
@@ -256,5 +255,8 @@ def _catalogue_items() -> list:
             except Exception:  # noqa: BLE001 - a broken prototype of a plugin is skipped below, named
                 structure = None
             name = f"{record.name} [{structure.composition.reduced_formula if structure else j}]"
+            if name in taken:  # two prototypes of one type with the same formula: both are kept
+                name = f"{name[:-1]} #{j + 1}]"
+            taken.add(name)
             out.append((name, structure, record.source, record.name))
     return out
