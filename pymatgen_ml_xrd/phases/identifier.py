@@ -177,6 +177,9 @@ def _tick_positions(phase: IdentifiedPhase, wavelength: float, x: NDArray) -> ND
 class PhaseIdentifier:
     """Find the phases of a measured scan among reference structures; see the module docstring.
 
+    Not a scikit-learn estimator (nothing is fitted): the reference library is built once, in
+    ``__init__`` (seconds for the catalogue or a thousand references), and reused by every scan.
+
     Args:
         references: "default" (the structure-type catalogue with plugins), {name: Structure},
             [Structure], or a folder of CIF files (unreadable files are skipped and named in
