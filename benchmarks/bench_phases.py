@@ -19,6 +19,7 @@ prototypes and members): the screening throughput in candidate patterns (referen
 scale) per second, and the time of a whole identification.
 
 Writes benchmarks/results/phases.json and a PNG of every fit in benchmarks/results/phases/.
+Structure types of measured scans: benchmarks/bench_measured_types.py.
 """
 
 from __future__ import annotations
@@ -96,54 +97,11 @@ def speed(data, library: dict, scan, n_target: int = 1000) -> dict:
             "found": result.names}  # fmt: skip
 
 
-def structure_types_of_scans(scans) -> dict:
-    """Structure types of the single-phase scans whose main refined phase has the type key of a
-    default type: the RCNets (StructureTypeIdentifier), the screening alone (best cosine of the
-    catalogue's prototypes with the lattice scaled) and the verified answer (PhaseIdentifier with
-    the catalogue as library: the type of the phase the refinement keeps), side by side."""
-    from pymatgen_ml_xrd import PhaseIdentifier, StructureTypeIdentifier
-    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
-    from pymatgen_ml_xrd.identification.type_keys import structure_type_key
-
-    name_of = {t["key"]: t["name"] for t in load_default_catalogue()["types"]}
-    items = []
-    for scan in scans:
-        try:
-            key = structure_type_key(scan.references[scan.phases[0]])
-        except Exception:  # noqa: BLE001 - spglib gives up on some refined cells
-            continue
-        if key in name_of:
-            items.append((scan, name_of[key]))
-    if not items:
-        return {"n": 0}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rcnets = StructureTypeIdentifier()
-        verified = PhaseIdentifier("default", max_phases=1)
-        rows = []
-        for scan, truth in items:
-            rc = str(rcnets.predict([scan.pattern])[0])
-            rc_top3 = [str(t) for t in rcnets.predict_top_k([scan.pattern], k=3)[0][0]]
-            result = verified.identify(scan.pattern)
-            screened = verified.reference(result.candidates[0][0]).structure_type if result.candidates else None
-            fitted = result.phases[0].structure_type if result.phases else "unknown"
-            rows.append({"scan": scan.name, "true": truth, "rcnets": rc, "rcnets_top3": rc_top3,
-                         "screening": screened, "verified": fitted, "rwp": result.rwp})  # fmt: skip
-            print(f"  {scan.name:<40} true {truth:<28} RCNets {rc:<28} screening {screened!s:<28} verified {fitted}")
-    n = len(rows)
-    return {"n": n, "library": len(verified.library_), "rows": rows,
-            "rcnets_top1": sum(r["rcnets"] == r["true"] for r in rows) / n,
-            "rcnets_top3": sum(r["true"] in r["rcnets_top3"] for r in rows) / n,
-            "screening_top1": sum(r["screening"] == r["true"] for r in rows) / n,
-            "verified_top1": sum(r["verified"] == r["true"] for r in rows) / n}  # fmt: skip
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", nargs="*", default=None, help="collections to run (default: all)")
     ap.add_argument("--no-speed", action="store_true")
-    ap.add_argument("--types-only", action="store_true", help="only the structure types of measured scans")
     ap.add_argument("--speed-only", action="store_true", help="only the speed against ~1,000 references")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "phases.json")
     args = ap.parse_args()
@@ -159,11 +117,6 @@ def main() -> None:
         speed_result = speed(args.data, library, next(s for s in scans if s.name == "iucr_pdcif/av5088sup4"))
         print("speed:", speed_result)
         write_json(args.out.with_name("phases_speed.json"), {"machine": machine(), **speed_result})
-        return
-    if args.types_only:
-        types = structure_types_of_scans([s for s in scans if s.collection in ("refined_xy", "iucr_pdcif")])
-        print({k: v for k, v in types.items() if k != "rows"})
-        write_json(args.out.with_name("phases_structure_types.json"), {"machine": machine(), **types})
         return
     if args.only:
         scans = [s for s in scans if s.collection in args.only]
@@ -190,10 +143,6 @@ def main() -> None:
               f"{s['precision']:>9.3f} {wf:>10} {s['seconds_per_scan']:>7.1f}")
     result = {"machine": machine(), "library": sorted(library), "by_collection": by_collection,
               "all": summarise(rows), "scans": rows}  # fmt: skip
-    print("\nstructure types of measured scans (default catalogue):")
-    result["structure_types"] = structure_types_of_scans([s for s in scans if s.collection in ("refined_xy",
-                                                                                                 "iucr_pdcif")])
-    print({k: v for k, v in result["structure_types"].items() if k != "rows"})
     if not args.no_speed:
         result["speed"] = speed(args.data, library, next(s for s in scans if s.collection != "refined_xy"))
         print("speed:", result["speed"])

@@ -5,7 +5,12 @@ phase-identification benchmark on real diffractograms.
 
 prints what is loaded (collections, wavelengths, 2-theta ranges, phases per scan) and which scans
 are left out and why. Nothing is written or cached; everything is read from ``data``
-(../shared/data by default). RRUFF is not used (rruff90 has no structures).
+(../shared/data by default).
+
+rruff90 has no structures, so it gives no phase references; :func:`rruff_type_scans` loads the
+RRUFF scans whose structure type is known from the mineral (RRUFF_TYPES, by hand: the mineral's
+textbook structure type, as paper 003 labelled its 80 RRUFF scans), for the structure-type
+benchmark only (RRUFF data is for evaluation, never shipped).
 
 Collections (``MeasuredScan.collection``):
 
@@ -58,6 +63,10 @@ from _common import DEFAULT_DATA
 
 __all__ = [
     "MeasuredScan",
+    "RRUFF_AMBIGUOUS",
+    "RRUFF_TYPES",
+    "rruff_scans",
+    "rruff_type_scans",
     "single_phase_scans",
     "mixture_scans",
     "all_references",
@@ -115,6 +124,58 @@ MISSING_WHY: dict[str, str] = {
              "Pn-3m (AFLOW), P6_3mc, P-42_1c (beta), Pbcn and P-3m1 (MP), none of which fits the scans",
 }
 
+# RRUFF id -> (mineral, type keys that are right). The key of the mineral's structure type in the
+# catalogue's convention (space group | Wyckoff letters | anonymized formula). Spinel has two keys
+# in the catalogue: the same structure with the origin shifted (Mg on 8a or 8b), both right.
+# Left out: minerals whose type is not a catalogue key (baryte, monazite, aragonite, anatase,
+# baddeleyite, tysonite, MoS2-type, ...), and those whose key the catalogue holds under an
+# unrelated type (cotunnite PbCl2 = Co2Si key, montroydite HgO = FeB key, diaspore = CuSbS2 key).
+SPINEL = ("227|bce|AB2C4", "227|ade|AB2C4")
+RRUFF_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "R040035": ("smithsonite ZnCO3, calcite type", ("167|abe|ABC3",)),
+    "R040133": ("rhodochrosite MnCO3, calcite type", ("167|abe|ABC3",)),
+    "R050262": ("siderite FeCO3, calcite type", ("167|abe|ABC3",)),
+    "R050676": ("magnesite MgCO3, calcite type", ("167|abe|ABC3",)),
+    "R040172": ("scheelite CaWO4", ("88|abf|ABC4",)),
+    "R150130": ("scheelite CaWO4", ("88|abf|ABC4",)),
+    "R050355": ("powellite CaMoO4, scheelite type", ("88|abf|ABC4",)),
+    "R050045": ("fluorite CaF2", ("225|ac|AB2",)),
+    "R130003": ("thorianite ThO2, fluorite type", ("225|ac|AB2",)),
+    "R050140": ("sphalerite ZnS", ("216|ac|AB",)),
+    "R050550": ("tiemannite HgSe, sphalerite type", ("216|ac|AB",)),
+    "R050166": ("sylvite KCl, rock salt", ("225|ab|AB",)),
+    "R070534": ("halite NaCl", ("225|ab|AB",)),
+    "R060939": ("altaite PbTe, rock salt", ("225|ab|AB",)),
+    "R080121": ("bunsenite NiO, rock salt", ("225|ab|AB",)),
+    "R050287": ("cryolite Na3AlF6", ("14|adeeee|AB3C6",)),
+    "R050300": ("hematite Fe2O3, corundum type", ("167|ce|A2B3",)),
+    "R100131": ("corundum Al2O3", ("167|ce|A2B3",)),
+    "R050403": ("delafossite CuFeO2", ("166|abc|ABC2",)),
+    "R060121": ("nickeline NiAs", ("194|ac|AB",)),
+    "R060928": ("breithauptite NiSb, nickeline type", ("194|ac|AB",)),
+    "R070211": ("pyrophanite MnTiO3, ilmenite type", ("148|ccf|ABC3",)),
+    "R070479": ("geikielite MgTiO3, ilmenite type", ("148|ccf|ABC3",)),
+    "R150142": ("ilmenite FeTiO3", ("148|ccf|ABC3",)),
+    "R070279": ("gold Au, fcc", ("225|a|A",)),
+    "R070343": ("gersdorffite NiAsS, ullmannite type", ("198|aaa|ABC",)),
+    "R070368": ("chernovite YAsO4, zircon type", ("141|abh|ABC4",)),
+    "R070592": ("loellingite FeAs2, marcasite type", ("58|ag|AB2",)),
+    "R090012": ("brunogeierite Fe2GeO4, spinel", SPINEL),
+    "R100133": ("spinel MgAl2O4", SPINEL),
+    "R130024": ("carrollite CuCo2S4, spinel", SPINEL),
+    "R061077": ("bismuthinite Bi2S3, stibnite type", ("62|ccccc|A2B3",)),
+    "R070307": ("emplectite CuBiS2, chalcostibite type", ("62|cccc|ABC2",)),
+    "R110178": ("perovskite CaTiO3, GdFeO3 type", ("62|bccd|ABC3",)),
+    "R040077": ("brucite Mg(OH)2", ("164|add|AB2C2",)),
+}
+
+# rruff90 scans neither in RRUFF_TYPES nor negatives of the "unknown" decision: their type's key is
+# a catalogue key under an unrelated type's name (cotunnite, montroydite, diaspore), or the
+# mineral's structure is not certain from RRUFF's data (hexagonal NiS, NbBO4).
+RRUFF_AMBIGUOUS = {"R060655": "cotunnite PbCl2: the Co2Si key", "R070235": "montroydite HgO: the FeB key",
+                   "R060546": "diaspore AlO(OH): the CuSbS2 key", "R080122": "NiS, hexagonal: NiAs type or not",
+                   "R090010": "NbBO4: type not certain"}  # fmt: skip
+
 # {scan name: [phases without a usable reference]}, filled by mixture_scans().
 MISSING_REFERENCES: dict[str, list[str]] = {}
 
@@ -142,6 +203,38 @@ class MeasuredScan:
     references: dict[str, "Structure"]  # noqa: F821 - pymatgen.core.Structure
     weight_fractions: list[float] | None
     note: str = ""
+
+
+def rruff_scans(data: Path = DEFAULT_DATA) -> list[tuple["MeasuredScan", str]]:
+    """[(scan, formula)] of every rruff90 scan, Cu K-alpha as bench_experimental.py reads them
+    (RRUFF states no wavelength; its powder scans are Cu K-alpha). A scan has no references;
+    ``phases`` and the formula hold RRUFF's ideal chemistry, charges dropped ("Mn2+TiO3" ->
+    MnTiO3), ``note`` the mineral of RRUFF_TYPES where it is listed."""
+    import pandas as pd
+    from pymatgen.core import Composition
+
+    from pymatgen_ml_xrd.io import read_pattern
+
+    folder = Path(data) / EXPERIMENTAL / "rruff90"
+    table = pd.read_csv(folder / "RRUFFlist.tsv", sep="\t")
+    out = []
+    for rid, chemistry in zip(table["ID"], table["IDEAL CHEMISTRY"]):
+        files = sorted((folder / "RRUFFdata90").glob(f"{rid}*.csv"))
+        if not files:
+            print(f"  note: rruff90 {rid}: no scan file, skipped")
+            continue
+        formula = Composition(re.sub(r"([A-Z][a-z]?)\d\+", r"\1", chemistry)).reduced_formula
+        note = RRUFF_TYPES[rid][0] if rid in RRUFF_TYPES else ""
+        scan = MeasuredScan(name=f"rruff90/{rid}", collection="rruff90", pattern=read_pattern(files[0], "CuKa"),
+                            phases=[formula], references={}, weight_fractions=None, note=note)
+        out.append((scan, formula))
+    return out
+
+
+def rruff_type_scans(data: Path = DEFAULT_DATA) -> list[tuple["MeasuredScan", str, tuple[str, ...]]]:
+    """[(scan, formula, right type keys)] of the rruff90 scans in RRUFF_TYPES (see :func:`rruff_scans`)."""
+    return [(scan, formula, RRUFF_TYPES[scan.name.split("/")[1]][1]) for scan, formula in rruff_scans(data)
+            if scan.name.split("/")[1] in RRUFF_TYPES]  # fmt: skip
 
 
 def _space_group(structure) -> tuple[int, str]:

@@ -8,10 +8,10 @@
                    [--png FILE] [--json]
 
     pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
-                   [--threshold 0.8] [--png FILE] [--json]
+                   [--threshold 0.8] [--verify] [--composition FORMULA ...] [--png FILE] [--json]
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
-                   [--png FILE] [--json]
+                   [--composition FORMULA] [--texture H K L] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
@@ -64,7 +64,7 @@ def _simulate(args: argparse.Namespace) -> int:
             for i in sorted(order)
         ]
         results.append({"file": str(path), "formula": structure.composition.reduced_formula,
-                        "peaks": len(pattern.x), "strongest": top})
+                        "wavelength": float(calc.wavelength), "peaks": len(pattern.x), "strongest": top})
         if args.png:
             dense.append(calc.get_diffractogram(
                 structure, two_theta_range=tuple(args.range), step=args.step, profile=args.profile,
@@ -209,12 +209,20 @@ def _read_structures(paths: list[Path]):
 def _identify(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
 
-    ident = StructureTypeIdentifier(pretrained=args.model, plugins=not args.no_plugins, threshold=args.threshold)
+    verify = args.verify or bool(args.composition)
+    ident = StructureTypeIdentifier(pretrained=args.model, plugins=not args.no_plugins, threshold=args.threshold,
+                                    verify=verify)  # fmt: skip
     items = [_load_input(p, args.wavelength) for p in args.pattern]
-    answers = ident.predict(items)
+    compositions = None
+    if args.composition:
+        if len(args.composition) not in (1, len(items)):
+            raise SystemExit(f"pmlxrd: give one --composition for all patterns or one per pattern "
+                             f"({len(items)}), not {len(args.composition)}")  # fmt: skip
+        compositions = list(args.composition) * (len(items) if len(args.composition) == 1 else 1)
+    answers = ident.predict(items, compositions=compositions) if verify else ident.predict(items)
     top, rel = ident.predict_top_k(items, k=args.top)
-    results = [{"file": str(path), "type": str(a), "top": [{"type": str(t), "reliability": float(r)}
-                                                         for t, r in zip(tt, rr)]}
+    results = [{"file": str(path), "type": str(a), "verified": verify,
+                "top": [{"type": str(t), "reliability": float(r)} for t, r in zip(tt, rr)]}
                for path, a, tt, rr in zip(args.pattern, answers, top, rel)]  # fmt: skip
     if args.png:
         from pymatgen_ml_xrd.plotting import plot_identification
@@ -229,6 +237,13 @@ def _identify(args: argparse.Namespace) -> int:
                 print(f"  {rank}. {t['type']:<32} R = {t['reliability']:.3f}")
         print(f"(reliability R = {ident.alpha:g} S + {1 - ident.alpha:g} C; 'unknown' below R0 = {ident.threshold:g}; "
               f"{len(ident.classes_)} types in {len(ident.rcnets_)} RCNets)")
+        if verify:
+            from pymatgen_ml_xrd.estimators.structure_type import MAX_RWP
+
+            limit = f"{ident.max_rwp:g}" if ident.max_rwp is not None else \
+                f"{MAX_RWP['composition']:g} with a composition, {MAX_RWP['blind']:g} without"
+            print(f"(answers verified by a whole-pattern fit of the candidates; 'unknown' above R_wp {limit}; "
+                  f"the list above is the RCNets' own ranking)")  # fmt: skip
         if args.png:
             print(f"wrote {args.png}")
     return 0
@@ -296,10 +311,11 @@ def _phases(args: argparse.Namespace) -> int:
     for path, item in zip(args.pattern, items):
         if not isinstance(item, Diffractogram):
             raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
-    identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases)
+    identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases,
+                                 texture=tuple(args.texture) if args.texture else None)  # fmt: skip
     results = []
     for k, (path, item) in enumerate(zip(args.pattern, items)):
-        found = identifier.identify(item)
+        found = identifier.identify(item, composition=args.composition)
         results.append({"file": str(path), **found.as_dict()})
         if args.png:
             png = Path(args.png)
@@ -321,12 +337,24 @@ def _phases(args: argparse.Namespace) -> int:
     return 0
 
 
+def _radiation(text: str) -> str | float:
+    """A --wavelength value: a number is a wavelength in angstrom ("0.406626"), anything else a
+    radiation name, checked where it is used."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from pymatgen_ml_xrd import __version__
+
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
+    parser.add_argument("--version", action="version", version=f"pmlxrd (pymatgen-ml-xrd) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("simulate", help="peaks (pymatgen-identical) and dense patterns of CIF files")
     sim.add_argument("cif", nargs="+", type=Path, help="structure files (CIF, POSCAR, ... anything pymatgen reads)")
-    sim.add_argument("--wavelength", default="CuKa", help="radiation name (CuKa, MoKa1, ...) or angstrom")
+    sim.add_argument("--wavelength", default="CuKa", type=_radiation, help="radiation name (CuKa, MoKa1, ...) or angstrom")
     sim.add_argument("--range", nargs=2, type=float, default=(5.0, 90.0), metavar=("MIN", "MAX"),
                      help="2-theta range [deg]")
     sim.add_argument("--step", type=float, default=0.01, help="grid step of the dense pattern [deg]")
@@ -340,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     cls = sub.add_parser("classify", help="space groups of measured patterns (or structure files)")
     cls.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
     cls.add_argument("--top", type=int, default=5, help="candidates to list")
-    cls.add_argument("--wavelength", default=None,
+    cls.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     cls.add_argument("--model", default="auto",
                      help="'experimental' (for measured scans), 'default' (for structures and patterns simulated "
@@ -353,11 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     idn = sub.add_parser("identify", help="structure types of measured patterns (or structure files)")
     idn.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
     idn.add_argument("--top", type=int, default=3, help="candidates to list")
-    idn.add_argument("--wavelength", default=None,
+    idn.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     idn.add_argument("--model", default="default", help="'default' or a folder written by StructureTypeIdentifier.save")
     idn.add_argument("--no-plugins", action="store_true", help="ignore installed structure-type plugins")
     idn.add_argument("--threshold", type=float, default=0.8, help="reliability below which the answer is 'unknown'")
+    idn.add_argument("--verify", action="store_true",
+                     help="check the answer by fitting the candidates' simulated patterns to the scan (seconds each)")
+    idn.add_argument("--composition", nargs="+", default=None, metavar="FORMULA",
+                     help="formula of the main phase (one for all patterns, or one per pattern): its elements go "
+                          "on every prototype of its stoichiometry; implies --verify")
     idn.add_argument("--png", type=Path, help="plot each pattern with its Grad-CAM heatmap and top candidates")
     idn.add_argument("--json", action="store_true", help="machine-readable output")
     idn.set_defaults(func=_identify)
@@ -366,8 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
     phs.add_argument("--references", default="default",
                      help="a folder of CIF files, or 'default' (the structure-type catalogue with plugins)")
     phs.add_argument("--max-phases", type=int, default=3, help="the most phases to report")
-    phs.add_argument("--wavelength", default=None,
+    phs.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
+    phs.add_argument("--composition", default=None, metavar="FORMULA",
+                     help="formula of the main phase, if known: its elements go on every structure type's prototype "
+                          "of its stoichiometry, so phases absent from the references can be found and refined")
+    phs.add_argument("--texture", nargs=3, type=float, default=None, metavar=("H", "K", "L"),
+                     help="refine a March-Dollase preferred orientation along this plane normal (plates: their face)")
     phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
     phs.add_argument("--json", action="store_true", help="machine-readable output")
     phs.set_defaults(func=_phases)

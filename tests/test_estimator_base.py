@@ -107,3 +107,20 @@ def test_pattern_spec_validates_and_round_trips():
             PatternSpec(**bad)
     with pytest.raises(InvalidParameterError, match="unknown PatternSpec fields"):
         PatternSpec.from_dict({"grid": 1})
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, True, "3"])
+def test_top_k_must_be_a_positive_integer(k):
+    from pymatgen_ml_xrd.estimators.base import check_top_k
+
+    with pytest.raises(InvalidParameterError, match="k must be an integer >= 1"):
+        check_top_k(k, 10)
+    assert check_top_k(3, 10) == 3 and check_top_k(50, 10) == 10
+
+
+@pytest.mark.parametrize("symprec", [-1.0, float("nan"), 0.0, 2.0, "0.1"])
+def test_generator_refuses_a_tolerance_spglib_cannot_take(symprec):
+    from pymatgen_ml_xrd import SyntheticStructureGenerator
+
+    with pytest.raises(InvalidParameterError, match="symprec"):
+        SyntheticStructureGenerator(symprec=symprec)

@@ -74,3 +74,16 @@ def test_cli_train_both_models(tmp_path, capsys):
     assert SpaceGroupClassifier.load(out).metadata_["training"]["patterns_seen"] == 256
     with pytest.raises(SystemExit, match="needs structure files"):
         cli.main(["train", "composition-to-xrd", "--out", str(tmp_path / "x")])
+
+
+def test_cli_takes_numeric_wavelengths_and_states_its_version(tmp_path, capsys):
+    """--wavelength 0.406626 is angstrom (a synchrotron scan), not an unknown radiation name."""
+    cif = str(example_cif_paths()[0])
+    assert cli.main(["simulate", cif, "--wavelength", "0.406626", "--range", "2", "30", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)[0]
+    assert out["wavelength"] == pytest.approx(0.406626)
+    assert cli.main(["simulate", cif, "--wavelength", "CuKb7"]) == 2
+    assert "unknown radiation 'CuKb7'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and pymatgen_ml_xrd.__version__ in capsys.readouterr().out

@@ -76,6 +76,21 @@ def test_shifted_strained_textured_pattern_refines_back_to_its_lattice(library, 
     assert fig_path.stat().st_size > 10_000
 
 
+def test_march_dollase_texture_is_refined_back(library):
+    """Plates along (0 0 1) with r = 0.6 (the (002) line 4.6 times too strong): with texture=(0, 0, 1)
+    the refinement finds r and a far better fit than without."""
+    zno = library["ZnO_mp-2133"]
+    x, y = _scan([(zno, 1.0)], seed=2, texture=((0, 0, 1), 0.6))
+    plain = PhaseIdentifier(library, max_phases=1).identify((x, y, "CuKa1"))
+    textured = PhaseIdentifier(library, max_phases=1, texture=(0, 0, 1)).identify((x, y, "CuKa1"))
+    assert textured.names == ["ZnO_mp-2133"]
+    assert textured.phases[0].texture_r == pytest.approx(0.6, abs=0.03)
+    assert textured.rwp < 0.6 * plain.rwp
+    assert abs(textured.phases[0].lattice[0] / zno.lattice.a - 1) < 1e-3
+    with pytest.raises(InvalidParameterError, match="texture"):
+        PhaseIdentifier(library, texture=(0, 0, 0))
+
+
 def test_references_that_fail_to_parse_are_reported_by_file_and_skipped(tmp_path):
     NACL.to(filename=str(tmp_path / "NaCl.cif"))
     (tmp_path / "broken.cif").write_text("data_broken\n_cell_length_a 1\nnot a cif\n")
@@ -113,13 +128,17 @@ def test_bad_input_gives_clear_errors(library, tmp_path):
 
 def test_default_library_keeps_every_prototype_of_the_catalogue():
     from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
+    from pymatgen_ml_xrd.identification.default_plugin import equivalent_types
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # no reference may be skipped
         pid = PhaseIdentifier("default")
     assert not pid.skipped_ and len(set(pid.library_.names)) == len(pid.library_)
     types = {p.structure_type for p in pid.library_}
-    assert {t["name"] for t in load_default_catalogue()["types"]} <= types
+    aliases = equivalent_types()
+    assert {aliases.get(t["name"], t["name"]) for t in load_default_catalogue()["types"]} <= types
+    assert {"Garnet-Al2Ca3Si3O12", "Olivine-Mg2SiO4"} <= types  # published prototypes of types without RCNets
+    assert "CdIn2O4 (Fd-3m)" not in types and "Spinel-Al2MgO4" in types  # one structure, one name
 
 
 def test_emission_lines():

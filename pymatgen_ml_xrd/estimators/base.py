@@ -23,12 +23,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 from pymatgen_ml_xrd.errors import InvalidParameterError, ModelFileError, NotFittedModelError
 from pymatgen_ml_xrd.patterns.spec import _canonical
 
-__all__ = ["PretrainedEstimator", "params_from_json", "params_to_json", "pretrained_folder"]
+__all__ = ["PretrainedEstimator", "check_top_k", "params_from_json", "params_to_json", "pretrained_folder"]
 
 
 def pretrained_folder() -> Path:
@@ -160,3 +161,14 @@ class PretrainedEstimator(BaseEstimator):
         if name in cls._pretrained_files:
             return pretrained_folder() / cls._pretrained_files[name]
         return Path(name)
+
+
+def check_top_k(k, n_classes: int) -> int:
+    """``k`` of a predict_top_k call as an int in [1, n_classes] (larger k gives every class).
+
+    Raises:
+        InvalidParameterError: not an integer, or below 1.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise InvalidParameterError(f"k must be an integer >= 1, got {k!r}")
+    return min(int(k), int(n_classes))

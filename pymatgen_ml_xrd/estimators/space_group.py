@@ -18,7 +18,7 @@ from sklearn.base import ClassifierMixin
 
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.errors import InvalidParameterError
-from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, params_from_json, params_to_json
+from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, params_from_json, params_to_json
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.models.files import ModelFileError, model_base, read_model_files, write_model_files
 from pymatgen_ml_xrd.models.provenance import training_record
@@ -366,8 +366,9 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
 
     def predict_top_k(self, X, k: int = 5) -> NDArray[np.int64]:
         """(n, k) space-group numbers, most probable first."""
+        check_top_k(k, 1)  # before any model work
         logits = self.decision_function(X)
-        k = min(int(k), logits.shape[1])
+        k = check_top_k(k, logits.shape[1])
         return self.classes_[np.argsort(-logits, axis=1)[:, :k]]
 
     def evaluate(self, X, y, preprocessed: bool = False) -> dict:

@@ -27,18 +27,23 @@ from numpy.typing import NDArray
 from sklearn.base import ClassifierMixin
 
 from pymatgen_ml_xrd.errors import InvalidParameterError, NotFittedModelError
-from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, params_from_json, params_to_json
+from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, params_from_json, params_to_json
 from pymatgen_ml_xrd.hooks import hookimpl
 from pymatgen_ml_xrd.identification.rcnet_member import RCNetMember, train_rcnet
 from pymatgen_ml_xrd.identification.records import StructureType
 from pymatgen_ml_xrd.identification.reliability import combine_reliability
 from pymatgen_ml_xrd.models.files import ModelFileError
 from pymatgen_ml_xrd.patterns import PatternSpec, model_rows
+from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 from pymatgen_ml_xrd.patterns.spec import INPUT_FIELDS
 
 __all__ = ["StructureTypeIdentifier", "UNKNOWN", "combine_reliability"]
 
 UNKNOWN = "unknown"
+#: R_wp above which a verified answer is "unknown", with and without the pattern's formula: chosen on
+#: half of the measured scans of benchmarks/bench_measured_types.py (docs/benchmarks.md)
+MAX_RWP = {"composition": 0.39, "blind": 0.47}
+_VERIFIERS: dict = {}  # the shared PhaseIdentifier of verified answers (see _verifier)
 FORMAT = "pymatgen_ml_xrd.StructureTypeIdentifier"
 #: clean reference patterns per type kept for the similarity S (members and variants)
 REFERENCES_PER_TYPE = 30
@@ -71,6 +76,15 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
             confidence (outlier exposure; 0: paper 003's training without it).
         effects: experimental effects (dict of ExperimentalEffects fields) of the training patterns.
         seed: random seed; verbose: progress output during fit.
+        verify: check every answer by a fit (:meth:`predict_verified`): the RCNets' ``verify_top_k``
+            types and the screening's best references of the catalogue are refined against the
+            pattern by a :class:`~pymatgen_ml_xrd.PhaseIdentifier`, and the type of the best fit
+            is the answer, "unknown" when its R_wp exceeds ``max_rwp``. Seconds per pattern
+            instead of milliseconds; meant for measured scans.
+        verify_top_k: RCNet types that join the candidates of the fit.
+        max_rwp: R_wp above which a verified answer is "unknown"; None: 0.39 for patterns with
+            a composition, 0.47 without (``MAX_RWP``, chosen on measured scans: docs/benchmarks.md,
+            "Structure types of measured scans").
     """
 
     _pretrained_files = {"default": "structure_types"}  # the default plugin's folder
@@ -84,7 +98,8 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
                  background_window: float | None = None, types_per_rcnet: int = 10, patterns_per_type: int = 300,
                  real_share: float = 0.3, epochs: int = 15, batch_size: int = 64, learning_rate: float = 1e-3,
                  architecture: str = "tiny", confidence_budget: float = 0.3, n_outliers: int = 1200,
-                 effects: dict | None = None, seed: int = 0, verbose: bool = True) -> None:
+                 effects: dict | None = None, seed: int = 0, verbose: bool = True, verify: bool = False,
+                 verify_top_k: int = 5, max_rwp: float | None = None) -> None:
         self.pretrained = pretrained
         self.plugins = plugins
         self.alpha = alpha
@@ -105,6 +120,9 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         self.effects = effects
         self.seed = seed
         self.verbose = verbose
+        self.verify = verify
+        self.verify_top_k = verify_top_k
+        self.max_rwp = max_rwp
 
     # ------------------------------------------------------------------ state
     @property
@@ -229,10 +247,73 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         """The reliabilities (:meth:`predict_reliability`)."""
         return self.predict_reliability(X)
 
-    def predict(self, X) -> NDArray:
-        """Type names, "unknown" where the best reliability is below ``threshold``."""
+    def predict(self, X, compositions=None) -> NDArray:
+        """Type names, "unknown" where the best reliability is below ``threshold`` - or, with
+        ``verify``, the answers of :meth:`predict_verified` (``compositions`` is passed on)."""
+        if self.verify:
+            return self.predict_verified(X, compositions)
+        if compositions is not None:
+            raise InvalidParameterError("compositions are used only by the verified answer: pass verify=True")
         r = self.predict_reliability(X)
         return self._answer(r)
+
+    def predict_verified(self, X, compositions=None) -> NDArray:
+        """Type names checked by fitting: for each pattern, the RCNets' ``verify_top_k`` types and
+        the screening's best catalogue references are refined against it (scale, lattice, zero
+        shift, widths, background: :class:`~pymatgen_ml_xrd.PhaseIdentifier` with one phase);
+        the type of the fit kept is the answer, "unknown" where no fit is kept or its R_wp
+        exceeds ``max_rwp``.
+
+        Args:
+            X: patterns as for :meth:`predict`; Diffractograms (or (x, y, wavelength) tuples)
+                are fitted on their own grid, other inputs on the RCNets' grid.
+            compositions: None, or one formula per pattern (None entries allowed): the formula
+                of the main phase, which puts its elements on every prototype with its
+                stoichiometry (``PhaseIdentifier.identify(composition=)``).
+        """
+        from pymatgen_ml_xrd.diffraction import Diffractogram
+
+        if not isinstance(self.verify_top_k, (int, np.integer)) or self.verify_top_k < 0:
+            raise InvalidParameterError(f"verify_top_k must be an integer >= 0, got {self.verify_top_k!r}")
+        if self.max_rwp is not None and (not isinstance(self.max_rwp, (int, float)) or not self.max_rwp > 0):
+            raise InvalidParameterError(f"max_rwp must be a positive number or None, got {self.max_rwp!r}")
+        items = list(X) if isinstance(X, (list, tuple)) and not _is_scan_tuple(X) else [X]
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            items = list(np.atleast_2d(X))
+        if compositions is None:
+            compositions = [None] * len(items)
+        elif isinstance(compositions, str) or len(compositions) != len(items):
+            raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
+                                        f"{len(items)} patterns")  # fmt: skip
+        spec = self.spec_
+        top = [[]] * len(items)
+        if self.verify_top_k:
+            r = self.predict_reliability(self._rows(items), preprocessed=True)
+            top = self.classes_[np.argsort(-r, axis=1)[:, : min(int(self.verify_top_k), r.shape[1])]]
+        verifier = self._verifier()
+        out = []
+        for i, (item, formula) in enumerate(zip(items, compositions)):
+            if not (isinstance(item, Diffractogram) or _is_scan_tuple(item)):
+                raw = patterns_on_grid([item], spec.grid, spec.wavelength_angstrom, offset_negative=True)[0]
+                item = (spec.grid, raw, spec.wavelength_angstrom)
+            try:
+                result = verifier.identify(item, max_phases=1, composition=formula, priors=[str(t) for t in top[i]])
+            except InvalidParameterError as err:
+                raise InvalidParameterError(f"pattern {i}: {err}") from None
+            limit = self.max_rwp if self.max_rwp is not None else MAX_RWP["composition" if formula else "blind"]
+            kept = result.phases and result.rwp <= limit
+            out.append(result.phases[0].structure_type if kept else UNKNOWN)
+        return np.array(out, dtype=object)
+
+    @staticmethod
+    def _verifier():
+        """The PhaseIdentifier of the verified answer: the default catalogue with the installed
+        plugins' types, built once per process (seconds) and shared by every identifier."""
+        from pymatgen_ml_xrd.phases import PhaseIdentifier
+
+        if "default" not in _VERIFIERS:
+            _VERIFIERS["default"] = PhaseIdentifier("default", max_phases=1)
+        return _VERIFIERS["default"]
 
     def _answer(self, r: NDArray) -> NDArray:
         names = self.classes_
@@ -241,8 +322,9 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
 
     def predict_top_k(self, X, k: int = 5) -> tuple[NDArray, NDArray]:
         """((n, k) type names, (n, k) reliabilities), most reliable first."""
+        check_top_k(k, 1)  # before any model work
         r = self.predict_reliability(X)
-        order = np.argsort(-r, axis=1)[:, : min(int(k), r.shape[1])]
+        order = np.argsort(-r, axis=1)[:, : check_top_k(k, r.shape[1])]
         return self.classes_[order], np.take_along_axis(r, order, axis=1)
 
     def score(self, X, y, sample_weight=None) -> float:
@@ -387,6 +469,12 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         est = cls(pretrained=str(folder), **{k: v for k, v in params.items() if k in known})
         est._ensure_model()
         return est
+
+
+def _is_scan_tuple(item) -> bool:
+    """An (x, y) or (x, y, wavelength) tuple of one scan (not a tuple of patterns)."""
+    return (isinstance(item, tuple) and len(item) in (2, 3) and all(np.ndim(v) == 1 for v in item[:2])
+            and len(item[0]) == len(item[1]) and (len(item) == 2 or np.ndim(item[2]) == 0))
 
 
 def _read_index(folder: Path) -> dict:

@@ -123,7 +123,10 @@ class SyntheticStructureGenerator:
                 chosen.append(int(sg))
         self.space_groups = sorted(set(chosen))
         self.min_structures = min_structures
-        self.symprec = symprec
+        # spglib segfaults on a negative or NaN tolerance and searches forever at 0
+        if isinstance(symprec, bool) or not isinstance(symprec, int | float) or not 1e-5 <= symprec <= 1.0:
+            raise InvalidParameterError(f"symprec must be a tolerance in [1e-5, 1] angstrom, got {symprec!r}")
+        self.symprec = float(symprec)
         self.max_volume = max_volume
         self.max_asymmetric_atoms = max_asymmetric_atoms
         self._seed_sequence = seed if isinstance(seed, np.random.SeedSequence) else None

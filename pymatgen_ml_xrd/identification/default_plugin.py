@@ -2,6 +2,14 @@
 
 Registered by StructureTypeIdentifier under the name "pymatgen_ml_xrd" through the same hooks as
 any installed plugin (:mod:`pymatgen_ml_xrd.hooks`).
+
+Its structure types are those of the RCNets, each with the prototypes it was trained on, after
+those of the catalogue (``data/structure_types_default.json.gz``: AFLOW's prototype and real
+members) and, first, the published structures of ``data/literature_prototypes.json`` (the named compound first:
+PbTiO3 for the PbTiO3 type, calcite for its key, ...; built by
+benchmarks/build_literature_prototypes.py, sources in the file), and the types of paper 003 no
+RCNet knows yet (olivine, garnet, bixbyite, apatite): the fit-based answers
+(:class:`~pymatgen_ml_xrd.PhaseIdentifier`) see all of them, the RCNets their own.
 """
 
 from __future__ import annotations
@@ -32,9 +40,39 @@ def pmlxrd_rcnets() -> list:
     return _entries()
 
 
+def _literature_file() -> dict:
+    return json.loads(Path(str(files("pymatgen_ml_xrd") / "data" / "literature_prototypes.json")).read_text())
+
+
+def literature_prototypes() -> dict[str, dict]:
+    """{type name: record} of the shipped published prototypes (see the module docstring)."""
+    return {t["name"]: t for t in _literature_file()["types"]}
+
+
+def equivalent_types() -> dict[str, str]:
+    """{type name: the name it is reported under} for the default types that are one structure
+    under two names (Wyckoff letters of another origin: spinel's 8a/8b, nickeline's 2c/2d, ...);
+    other names map to themselves (not listed)."""
+    return dict(_literature_file().get("equivalent", {}))
+
+
 @hookimpl
 def pmlxrd_structure_types() -> list:
+    from pymatgen_ml_xrd.identification.catalogue import load_default_catalogue
+
+    literature = literature_prototypes()
+    catalogue = {t["name"]: t["prototypes"] for t in load_default_catalogue()["types"]}
     records = []
     for meta in sorted(rcnet_folder().glob("rcnet_*.json")):
-        records += [{k: v for k, v in t.items() if k != "source"} for t in json.loads(meta.read_text())["types"]]
+        for t in json.loads(meta.read_text())["types"]:
+            record = {k: v for k, v in t.items() if k != "source"}
+            published = literature.pop(t["name"])["prototypes"] if t["name"] in literature else []
+            # the named compound first, then the catalogue's prototypes (AFLOW's and real members;
+            # the RCNet files keep only the members they were trained on), then the RCNet's own
+            merged = [*published, *catalogue.get(t["name"], []), *record["prototypes"]]
+            record["prototypes"] = list(dict.fromkeys(merged))
+            records.append(record)
+    for name, t in literature.items():  # types without an RCNet
+        records.append({"name": name, "space_group": t["space_group"], "anonymized_formula": t["anonymized_formula"],
+                        "wyckoff_sequence": t["wyckoff_sequence"], "prototypes": t["prototypes"]})  # fmt: skip
     return records

@@ -19,8 +19,8 @@ from pymatgen_ml_xrd.errors import InvalidInputTypeError
 from pymatgen_ml_xrd.hooks import GROUP, HookSpecs
 from pymatgen_ml_xrd.identification.records import StructureType, StructureTypeError, validate_structure_type
 
-__all__ = ["PluginWarning", "collect_rcnets", "collect_structure_types", "plugin_manager", "register",
-           "register_entry_points"]
+__all__ = ["PluginWarning", "all_structure_types", "collect_rcnets", "collect_structure_types", "plugin_manager",
+           "register", "register_entry_points"]
 
 
 class PluginWarning(UserWarning):
@@ -100,6 +100,16 @@ def collect_structure_types(pm: pluggy.PluginManager) -> list[StructureType]:
                 continue
             types[record.name] = record
     return list(types.values())
+
+
+def all_structure_types() -> list[StructureType]:
+    """The default catalogue's structure types, then those of every installed plugin."""
+    from pymatgen_ml_xrd.identification import default_plugin  # the default plugin reads the package data
+
+    pm = plugin_manager()
+    if pm.get_plugin(default_plugin.NAME) is None:
+        register(pm, default_plugin, default_plugin.NAME)
+    return collect_structure_types(pm)
 
 
 def collect_rcnets(pm: pluggy.PluginManager) -> list:

@@ -102,7 +102,7 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
             out[i] = calculator.get_diffractogram(item, two_theta_range=(float(grid[0]), float(grid[-1])), step=step,
                                             crystallite_size=crystallite_size).y
         elif isinstance(item, tuple) and len(item) in (2, 3):
-            lam = float(item[2]) if len(item) == 3 else wavelength
+            lam = _tuple_wavelength(item[2], what) if len(item) == 3 else wavelength
             out[i] = _resample(item[0], item[1], lam, grid, wavelength, what, offset_negative)
         elif isinstance(item, np.ndarray) and item.shape == (len(grid),):
             row = _offset(item.astype(np.float64), offset_negative)
@@ -114,6 +114,17 @@ def patterns_on_grid(data, grid: NDArray, wavelength: float, calculator: XRDCalc
                 f"array of {len(grid)} points"
             )
     return out
+
+
+def _tuple_wavelength(value, what: str) -> float:
+    """The wavelength [angstrom] of an (x, y, wavelength) tuple: a number or a radiation name."""
+    from pymatgen_ml_xrd.diffraction.wavelengths import resolve_wavelength
+
+    try:
+        return float(resolve_wavelength(value)[0])
+    except (InvalidParameterError, InvalidInputTypeError, TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{what}: the wavelength {value!r} is neither angstrom nor a radiation name "
+                                    f"({err})") from None  # fmt: skip
 
 
 def _render_peaks(pattern: DiffractionPattern, grid, wavelength, step, size_nm, what) -> NDArray:

@@ -11,7 +11,9 @@ fit without it.
    fit so far leaves unexplained); the best ``n_candidates`` go on.
 3. Refinement (:mod:`.refinement`): each candidate is refined together with the phases found so
    far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
-   Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - and the best fit is kept
+   Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
+   the ``FINALISTS`` best fully; the best full fit (the most symmetric of those within
+   ``SYMMETRY_TOLERANCE`` of the best R_wp) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
    and its weight fraction is at least ``min_weight_fraction``. This repeats up to ``max_phases``.
 4. Weight fractions come from the scale factors (Hill & Howard 1987: w ~ S Z M V).
@@ -32,11 +34,28 @@ from numpy.typing import NDArray
 from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
-from pymatgen_ml_xrd.phases.references import ReferenceLibrary
+from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary
 from pymatgen_ml_xrd.phases.refinement import PhaseState, RefinementResult, refine
 from pymatgen_ml_xrd.phases.screening import screen_scores
 
 __all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emission_lines"]
+
+# Composition-guided candidates have lattices estimated from atomic volumes (errors of several
+# per cent in length, more in the axial ratios): their isotropic scale range, and the axial
+# stretches screened per crystal system (factors on a, b, c).
+GUIDED_SCALES = (0.82, 1.22)
+FINALISTS = 3  # candidates refined fully for every phase added
+SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
+PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
+_AXIS = (0.96, 1.0, 1.04)
+AXIAL_FACTORS: dict[str, tuple[tuple[float, float, float], ...]] = {
+    "cubic": (),
+    "tetragonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
+    "hexagonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
+    "trigonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
+    **{system: tuple((1.0, b, c) for b in _AXIS for c in _AXIS if (b, c) != (1.0, 1.0))
+       for system in ("orthorhombic", "monoclinic", "triclinic")},
+}
 
 
 def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tuple[float, float], ...]:
@@ -70,6 +89,7 @@ class IdentifiedPhase:
         weight_fraction: Hill-Howard weight fraction among the phases found (no amorphous part).
         scale: scale factor of the phase's unscaled intensities. u, w: Caglioti U, W [deg^2];
         eta: Lorentzian fraction. lattice_change: refined / reference - 1 per parameter.
+        texture_r: refined March-Dollase r (1: no texture refined or none found).
     """
 
     name: str
@@ -82,11 +102,12 @@ class IdentifiedPhase:
     w: float
     eta: float
     lattice_change: tuple[float, ...]
+    texture_r: float = 1.0
 
     def as_dict(self) -> dict:
         return {"name": self.name, "structure_type": self.structure_type, "lattice": list(self.lattice),
                 "weight_fraction": self.weight_fraction, "scale": self.scale, "u": self.u, "w": self.w,
-                "eta": self.eta, "lattice_change": list(self.lattice_change),
+                "eta": self.eta, "lattice_change": list(self.lattice_change), "texture_r": self.texture_r,
                 "formula": self.structure.composition.reduced_formula}  # fmt: skip
 
 
@@ -196,12 +217,16 @@ class PhaseIdentifier:
         max_points: the scan is put on a uniform grid of at most this many points.
         d_max: angles below that of this d-spacing [angstrom] are left out (the direct beam and
             air scatter of low angles; 20 A is 4.4 deg at Cu K-alpha, 1.2 deg at 0.41 A).
+        texture: None, or the plane normal (h, k, l) of a March-Dollase preferred orientation
+            (plates lying flat: their face's normal, e.g. (0, 0, 1)); every phase then gets a
+            refined March-Dollase r (``IdentifiedPhase.texture_r``) in the full fits.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
                  lattice_scales: tuple[float, float, float] = (0.97, 1.03, 0.002), n_candidates: int = 5,
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
-                 background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0) -> None:
+                 background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
+                 texture: tuple[int, int, int] | None = None) -> None:
         _check_count("max_phases", max_phases)
         _check_count("n_candidates", n_candidates)
         _check_count("max_points", max_points, minimum=200)
@@ -210,9 +235,12 @@ class PhaseIdentifier:
             raise InvalidParameterError(f"lattice_scales must be (min <= 1 <= max, step > 0), got {lattice_scales!r}")
         self.library_ = ReferenceLibrary(references)
         self.references = references
+        self._guided: dict[str, list] = {}  # formula -> candidates of a composition-guided search
+        self._extra: dict[str, object] = {}  # their names -> ReferencePhase
         self.max_phases = int(max_phases)
         self.kalpha2 = kalpha2
         self.scales_ = np.arange(lo, hi + step / 2, step)
+        self.guided_scales_ = np.arange(GUIDED_SCALES[0], GUIDED_SCALES[1] + step / 2, step)
         self.n_candidates = int(n_candidates)
         for name, value, lo, hi in (("bic_margin", bic_margin, 0.0, np.inf), ("min_rwp_gain", min_rwp_gain, 0.0, 1.0),
                                     ("min_weight_fraction", min_weight_fraction, 0.0, 1.0)):  # fmt: skip
@@ -227,6 +255,12 @@ class PhaseIdentifier:
         if not (isinstance(d_max, (int, float)) and d_max > 1):
             raise InvalidParameterError(f"d_max must be a d-spacing above 1 angstrom, got {d_max!r}")
         self.d_max = float(d_max)
+        if texture is not None:
+            hkl = np.asarray(texture)
+            if hkl.shape != (3,) or not np.isfinite(hkl.astype(float)).all() or not np.any(hkl):
+                raise InvalidParameterError(f"texture must be a plane normal (h, k, l), not all zero, got {texture!r}")
+            texture = tuple(float(v) for v in hkl)
+        self.texture = texture
         emission_lines(1.54056, kalpha2)  # validates kalpha2
 
     @property
@@ -235,14 +269,23 @@ class PhaseIdentifier:
         return self.library_.skipped
 
     # ------------------------------------------------------------------ public
-    def identify(self, pattern, max_phases: int | None = None, wavelength: float | str | None = None
-                 ) -> PhaseIdentification:  # fmt: skip
+    def identify(self, pattern, max_phases: int | None = None, wavelength: float | str | None = None,
+                 composition: str | None = None, priors: list[str] | None = None) -> PhaseIdentification:  # fmt: skip
         """The phases of one scan (see the module docstring).
 
         Args:
             pattern: a Diffractogram, or an (x, y) / (x, y, wavelength) tuple; x in deg 2-theta.
             max_phases: overrides the identifier's.
             wavelength: radiation name or angstrom; overrides the pattern's own.
+            composition: formula of the main phase when it is known ("Mg2Si"). Its candidates are
+                then the library's references of that formula and the formula put on every
+                prototype of the structure types with its stoichiometry (default types and
+                plugins, :func:`~pymatgen_ml_xrd.identification.substitution.type_candidates`),
+                screened over ``guided_scales`` and axial ratios +-4 %, since their lattices are
+                estimates from atomic volumes. Further phases come from the library as usual.
+            priors: structure type names (e.g. a classifier's top-k) whose references in the
+                library join the first phase's candidates: priors widen the search, the fit
+                decides.
 
         Raises:
             InvalidParameterError: NaN or negative-only intensities, too few points, a scan without
@@ -260,31 +303,35 @@ class PhaseIdentifier:
         result: RefinementResult | None = None
         candidates_first: list[tuple[str, float, float]] = []
         target = y_free
+        guided = self._guided_entries(composition) if composition is not None else None
         for _ in range(max_phases):
-            ranked = self._screen(x, target, lines, fwhm, exclude={s.reference.name for s in found})
+            ranked = self._candidates(x, target, lines, fwhm, found, guided, priors)
             if not candidates_first:
-                candidates_first = ranked
-            best: RefinementResult | None = None
-            for name, _score, scale in ranked:
+                candidates_first = [(name, score, scale) for name, score, scale, _ in ranked]
+            quick: list[RefinementResult] = []
+            for name, _score, _scale, start in ranked:
                 reference = self.reference(name)
-                trial = [*found, PhaseState(reference, reference.lattice_parameters * np.array([scale] * 3 + [1.0] * 3),
-                                            u=0.0, w=fwhm**2, eta=0.5,
-                                            start_lattice=reference.lattice_parameters)]  # fmt: skip
-                fit = refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
-                             zero=result.zero if result else 0.0, displacement=result.displacement if result else 0.0,
-                             max_nfev=8)  # a quick fit ranks the candidates; the chosen one is refined fully  # fmt: skip
-                if best is None or fit.bic < best.bic:
-                    best = fit
-            if best is None:
+                bounded = reference.lattice_parameters if guided is None or found else start
+                trial = [*found, PhaseState(reference, start, u=0.0, w=fwhm**2, eta=0.5,
+                                            start_lattice=bounded)]  # fmt: skip
+                quick.append(refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
+                                    zero=result.zero if result else 0.0,
+                                    displacement=result.displacement if result else 0.0, max_nfev=8))  # fmt: skip
+            if not quick:
                 break
+            # quick fits rank the candidates; the best FINALISTS are refined fully and the best of
+            # those decides (a quick fit of a low-symmetry cell may not have converged yet)
+            finalists = [refine(x, y, f.phases, lines, self.background_degree, refine_displacement=lab, zero=f.zero,
+                                displacement=f.displacement, max_nfev=60, texture=self.texture)
+                         for f in sorted(quick, key=lambda f: f.bic)[:FINALISTS]]  # fmt: skip
+            best = _most_symmetric_of_the_best(finalists)
             before = result if result is not None else self._background_only(x, y, lines)
             fractions = _weight_fractions(best.phases)
             gain = 1.0 - best.rwp / before.rwp
             if best.bic > before.bic - self.bic_margin or gain < self.min_rwp_gain \
                     or fractions[-1] < self.min_weight_fraction:
                 break
-            result = refine(x, y, best.phases, lines, self.background_degree, refine_displacement=lab,
-                            zero=best.zero, displacement=best.displacement, max_nfev=60)  # fmt: skip
+            result = best
             found = result.phases
             target = np.clip(y - result.y_calc, 0.0, None)  # what the phases found leave unexplained
             target = _background_free(x, target)
@@ -304,7 +351,40 @@ class PhaseIdentifier:
         the cosine of intensities, then of the best by the cosine of square roots not among them."""
         x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
         y_free = _background_free(x, y)
-        return self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y), set(), k)
+        ranked = self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y),
+                              [(p, None) for p in self.library_.phases], self.scales_, k)  # fmt: skip
+        return [(name, score, scale) for name, score, scale, _ in ranked]
+
+    def composition_candidates(self, composition: str) -> list:
+        """The :class:`~pymatgen_ml_xrd.phases.references.ReferencePhase` candidates of a
+        composition-guided search (see :meth:`identify`), built once per formula."""
+        from pymatgen_ml_xrd.identification.default_plugin import equivalent_types
+        from pymatgen_ml_xrd.identification.plugins import all_structure_types
+        from pymatgen_ml_xrd.identification.substitution import parse_formula, type_candidates
+        from pymatgen_ml_xrd.phases.references import reference_phase
+
+        formula = parse_formula(composition).reduced_formula
+        if formula not in self._guided:
+            phases = [p for p in self.library_.phases if p.structure.composition.reduced_formula == formula]
+            shapes, aliases = set(), equivalent_types()
+            for name, structure, type_name in type_candidates(formula, all_structure_types()):
+                type_name = aliases.get(type_name, type_name)
+                if name in self.library_.names:
+                    continue
+                try:
+                    phase = reference_phase(name, structure, "substituted", type_name)
+                except (InvalidParameterError, InvalidInputTypeError, ValueError):
+                    continue  # a substitution spglib cannot read is no candidate
+                shape = _shape(phase)
+                if shape not in shapes:  # prototypes that differ only a little in size give one candidate
+                    shapes.add(shape)
+                    phases.append(phase)
+            if not phases:
+                raise InvalidParameterError(f"no reference has the formula {formula} and no structure type has its "
+                                            f"stoichiometry ({parse_formula(formula).anonymized_formula})")  # fmt: skip
+            self._guided[formula] = phases
+            self._extra.update({p.name: p for p in phases})
+        return self._guided[formula]
 
     # ------------------------------------------------------------------ steps
     def reference(self, name: str):
@@ -313,17 +393,62 @@ class PhaseIdentifier:
         Raises:
             InvalidParameterError: no reference has that name.
         """
+        if name in self._extra:
+            return self._extra[name]
         names = self.library_.names
         if name not in names:
             raise InvalidParameterError(f"no reference is called {name!r}")
         return self.library_.phases[names.index(name)]
 
-    def _screen(self, x, target, lines, fwhm, exclude: set, k: int | None = None) -> list[tuple[str, float, float]]:
+    def _candidates(self, x, target, lines, fwhm, found: list, guided: list | None,
+                    priors: list[str] | None) -> list[tuple[str, float, float, NDArray]]:  # fmt: skip
+        """The screened candidates of the next phase (:meth:`_screen` rows): of the composition
+        (``guided`` entries) for the first phase when one is given, else of the library without
+        the phases found, with the best reference of each prior type for the first phase."""
+        if guided is not None and not found:
+            return self._screen(x, target, lines, fwhm, guided, self.guided_scales_, 2 * self.n_candidates + 2)
+        taken = {s.reference.name for s in found}
+        ranked = self._screen(x, target, lines, fwhm, [(p, None) for p in self.library_.phases if p.name not in taken],
+                              self.scales_)  # fmt: skip
+        named = [(p, None) for p in self.library_.phases if priors and not found and p.structure_type in set(priors)]
+        if named:
+            kinds = {self.reference(row[0]).structure_type for row in ranked}
+            for row in self._screen(x, target, lines, fwhm, named, self.scales_, len(named)):
+                kind = self.reference(row[0]).structure_type
+                if kind not in kinds:
+                    ranked.append(row)
+                    kinds.add(kind)
+        return ranked
+
+    def _guided_entries(self, composition: str) -> list[tuple]:
+        """(phase, axial factors) of the composition's candidates: each as it is, and with its
+        free axes (c; b and c below tetragonal) stretched by -4 %, +4 %."""
+        out = []
+        for phase in self.composition_candidates(composition):
+            out.append((phase, None))
+            for factors in AXIAL_FACTORS.get(phase.crystal_system, ()):
+                out.append((phase, np.array(factors)))
+        return out
+
+    def _screen(self, x, target, lines, fwhm, entries: list, scales: NDArray,
+                k: int | None = None) -> list[tuple[str, float, float, NDArray]]:  # fmt: skip
+        """(name, score, isotropic scale, start lattice) of the best ``k`` entries ((phase, axial
+        factors or None)) by the cosine of intensities, then the best by that of square roots;
+        one row per phase (its best entry), at most ``PER_TYPE`` per structure type."""
+        from pymatgen_ml_xrd.phases.profile_model import d_spacings
         from pymatgen_ml_xrd.phases.refinement import _d_min
 
         d_min = _d_min(x, lines)
-        phases = [p for p in self.library_.phases if p.name not in exclude]
-        tables = [p.peaks(lines[0][0], d_min) for p in phases]
+        tables, lattices = [], []
+        for phase, factors in entries:
+            table = phase.peaks(lines[0][0], d_min)
+            lattice = phase.lattice_parameters
+            if factors is not None:
+                lattice = lattice * np.concatenate([factors, np.ones(3)])
+                table = PeakTable(d=d_spacings(table.hkl, lattice), hkl=table.hkl, f2m=table.f2m)
+            tables.append(table)
+            lattices.append(lattice)
+        phases = [phase for phase, _ in entries]
         lam2, ratio2 = (lines[1][0], lines[1][1]) if len(lines) > 1 else (0.0, 0.0)
         step = float(x[1] - x[0])
         width = max(fwhm, 2.0 * step)
@@ -333,15 +458,31 @@ class PhaseIdentifier:
             target = target[:n].reshape(-1, factor).mean(axis=1)
             x = x[:n].reshape(-1, factor).mean(axis=1)
             step *= factor
-        ranked: dict[str, tuple[str, float, float]] = {}
+        ranked: dict[str, tuple[str, float, float, NDArray]] = {}
         # intensities as they are rank by the strong peaks; square roots add references whose weak
         # peaks match too (they alone favour references with very many peaks)
-        both = screen_scores(target, float(x[0]), step, tables, self.scales_, lines[0][0], lam2, ratio2, fwhm=width)
+        both = screen_scores(target, float(x[0]), step, tables, scales, lines[0][0], lam2, ratio2, fwhm=width)
         for scores, share in zip(both, (k or self.n_candidates, max((k or self.n_candidates) // 2, 1))):
             best = scores.argmax(axis=1)
             top = scores[np.arange(len(phases)), best]
-            for i in np.argsort(-top)[:share]:
-                ranked.setdefault(phases[i].name, (phases[i].name, float(top[i]), float(self.scales_[best[i]])))
+            chosen: dict[str, int] = {}
+            per_type: dict[str, int] = {}
+            for row in ranked.values():
+                kind = self.reference(row[0]).structure_type
+                per_type[kind] = per_type.get(kind, 0) + 1
+            for i in np.argsort(-top, kind="stable"):  # the best entry of each phase, best phases first
+                kind = phases[i].structure_type
+                if phases[i].name in ranked or phases[i].name in chosen:
+                    continue
+                if kind is not None and per_type.get(kind, 0) >= PER_TYPE:
+                    continue  # variety: near-copies of one type must not crowd out the others
+                chosen[phases[i].name] = int(i)
+                per_type[kind] = per_type.get(kind, 0) + 1
+                if len(chosen) == share:
+                    break
+            for name, i in chosen.items():
+                s = float(scales[best[i]])
+                ranked[name] = (name, float(top[i]), s, lattices[i] * np.array([s] * 3 + [1.0] * 3))
         return list(ranked.values())
 
     def _background_only(self, x, y, lines) -> RefinementResult:
@@ -358,13 +499,45 @@ class PhaseIdentifier:
                 name=ref.name, structure_type=ref.structure_type, structure=structure,
                 lattice=tuple(float(v) for v in state.lattice), weight_fraction=float(fraction), scale=state.scale,
                 u=state.u, w=state.w, eta=state.eta,
-                lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0)))  # fmt: skip
+                lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0),
+                texture_r=state.texture_r))  # fmt: skip
         order = np.argsort([-p.weight_fraction for p in phases], kind="stable")
         components = {result.phases[i].reference.name: result.components[i] for i in range(len(result.phases))}
         return PhaseIdentification(phases=[phases[i] for i in order], rwp=result.rwp, gof=result.gof,
                                    zero=result.zero, displacement=result.displacement, two_theta=x, observed=y,
                                    calculated=result.y_calc, background=result.background, components=components,
                                    wavelength=lam, lines=lines, candidates=candidates, seconds=seconds)  # fmt: skip
+
+
+def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
+    """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
+    (relative) of its, the one whose new phase has the largest point group (ties: lowest BIC).
+    A lower-symmetry cell has more reflections and free axes to soak up misfit; when it explains
+    the scan no better, the crystallographer's rule is to take the higher symmetry."""
+    best = min(fits, key=lambda f: f.bic)
+    close = [f for f in fits if f.rwp <= best.rwp * (1.0 + SYMMETRY_TOLERANCE)]
+    return max(close, key=lambda f: (_point_group_order(f.phases[-1].reference.space_group), -f.bic))
+
+
+def _point_group_order(space_group: int) -> int:
+    from pymatgen.symmetry.groups import PointGroup, SpaceGroup
+
+    if space_group not in _POINT_GROUP_ORDER:
+        _POINT_GROUP_ORDER[space_group] = len(PointGroup(SpaceGroup.from_int_number(space_group).point_group).symmetry_ops)
+    return _POINT_GROUP_ORDER[space_group]
+
+
+_POINT_GROUP_ORDER: dict[int, int] = {}
+
+
+def _shape(phase) -> tuple:
+    """A phase up to a small change of size: type, space group, axial ratios, angles, the sites and
+    the cell length to 5 % (the guided scale range is searched around each distinct size)."""
+    a, b, c, alpha, beta, gamma = phase.lattice_parameters
+    sites = sorted((site.specie.symbol, *np.round(site.frac_coords % 1.0, 3).tolist()) for site in phase.structure)
+    size = round(float(np.log(phase.volume) / 3.0 / 0.05))
+    return (phase.structure_type, phase.space_group, round(b / a, 3), round(c / a, 3), round(alpha, 1),
+            round(beta, 1), round(gamma, 1), tuple(sites), size)  # fmt: skip
 
 
 def _weight_fractions(states: list[PhaseState]) -> list[float]:

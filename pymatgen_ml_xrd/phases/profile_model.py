@@ -8,7 +8,8 @@ with 2theta_k from the reflection's d-spacing in the refined cell (Bragg's law a
 for a doublet, K-alpha2 with half the intensity), the Lorentz-polarisation factor of pymatgen,
 FWHM_k^2 = U tan^2 theta_k + W (Caglioti with V = 0) and the Lorentzian fraction eta; the shift
 is a zero-point error plus a sample displacement s, -2 s cos(theta) / R [rad] (R: goniometer
-radius). Peaks are rendered, area-normalised, by the calculator's numba kernel
+radius). With texture, each reflection's intensity is multiplied by its March-Dollase factor
+along a given plane normal (averaged over the family's members). Peaks are rendered, area-normalised, by the calculator's numba kernel
 (:func:`~pymatgen_ml_xrd.diffraction.reflection_kernels.render_profiles`). The phase's scale
 multiplies this pattern; background and scales are solved linearly by the refinement.
 """
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 
 from pymatgen_ml_xrd.phases.references import LATTICE_FREE, PeakTable, lorentz_polarisation
 
-__all__ = ["GONIOMETER_RADIUS_MM", "d_spacings", "full_lattice", "phase_pattern"]
+__all__ = ["GONIOMETER_RADIUS_MM", "d_spacings", "full_lattice", "phase_pattern", "texture_factors"]
 
 GONIOMETER_RADIUS_MM = 240.0
 
@@ -50,8 +51,30 @@ def d_spacings(hkl: NDArray, parameters: NDArray) -> NDArray[np.float64]:
     return 1.0 / np.sqrt(np.maximum(inv_d2, 1e-12))
 
 
+def texture_factors(families: NDArray, parameters: NDArray, direction: NDArray, r: float) -> NDArray[np.float64]:
+    """(n_reflections,) March-Dollase factor of each reflection: the mean over its family's
+    members (``families`` from :meth:`ReferencePhase.families`, zero rows are padding) of
+    P = (r^2 cos^2 a + sin^2 a / r)^(-3/2), a the angle between the member's scattering vector
+    and the normal of the plane ``direction`` (h, k, l) in the cell ``parameters``; the
+    calculator's model (:mod:`pymatgen_ml_xrd.diffraction.texture`)."""
+    a, b, c = parameters[:3]
+    al, be, ga = np.radians(parameters[3:])
+    ca, cb, cg = math.cos(al), math.cos(be), math.cos(ga)
+    metric = np.array([[a * a, a * b * cg, a * c * cb], [a * b * cg, b * b, b * c * ca], [a * c * cb, b * c * ca, c * c]])
+    reciprocal = np.linalg.inv(metric)  # Miller indices h: |g|^2 = h G* h
+    h = families.astype(np.float64)
+    valid = np.abs(families).sum(axis=2) > 0
+    n = np.asarray(direction, dtype=np.float64)
+    hn = np.einsum("rmi,ij,j->rm", h, reciprocal, n)
+    hh = np.einsum("rmi,ij,rmj->rm", h, reciprocal, h)
+    cos2 = np.where(valid, hn * hn / np.maximum(hh * float(n @ reciprocal @ n), 1e-300), 0.0)
+    p = (r * r * cos2 + (1.0 - cos2) / r) ** -1.5
+    return np.sum(np.where(valid, p, 0.0), axis=1) / np.maximum(valid.sum(axis=1), 1)
+
+
 def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: NDArray, lines: tuple,
-                  zero: float, displacement: float, u: float, w: float, eta: float) -> NDArray[np.float64]:
+                  zero: float, displacement: float, u: float, w: float, eta: float,
+                  texture: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
     """(n,) unit-scale pattern of one phase (see the module docstring).
 
     Args:
@@ -59,11 +82,13 @@ def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: 
         lines: ((wavelength [angstrom], relative intensity), ...) e.g. K-alpha1 and K-alpha2.
         zero: zero-point error [deg]; displacement: sample displacement [mm].
         u, w: Caglioti U and W [deg^2]; eta: Lorentzian fraction in [0, 1].
+        texture: (n_reflections,) intensity factors (March-Dollase, :func:`texture_factors`), or None.
     """
     from pymatgen_ml_xrd.diffraction.reflection_kernels import render_profiles
 
     out = np.zeros(n)
     d = d_spacings(table.hkl, parameters) if len(table.hkl) else np.empty(0)
+    f2m = table.f2m if texture is None else table.f2m * texture
     x_end = x0 + (n - 1) * step
     for lam, weight in lines:
         sin_t = lam / (2.0 * d)
@@ -76,7 +101,7 @@ def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: 
         inside = (pos > x0 - 10 * fwhm) & (pos < x_end + 10 * fwhm)
         if not inside.any():
             continue
-        area = weight * table.f2m[ok][inside] * lorentz_polarisation(tt[inside])
+        area = weight * f2m[ok][inside] * lorentz_polarisation(tt[inside])
         render_profiles(out, float(x0), float(step), np.ascontiguousarray(pos[inside]), np.ascontiguousarray(area),
                         np.ascontiguousarray(fwhm[inside]), float(min(max(eta, 0.0), 1.0)), 4.0, 15.0)  # fmt: skip
     return out

@@ -97,6 +97,22 @@ class ReferencePhase:
         """Cell volume [angstrom^3]."""
         return float(self.structure.volume)
 
+    def families(self, wavelength: float, d_min: float) -> NDArray[np.int64]:
+        """(n_reflections, m, 3) Miller indices of every member of each reflection's family in
+        :meth:`peaks` (the point group applied to its representative; rows padded with zeros
+        where a family has fewer than m members), for texture that weighs members apart."""
+        key = ("families", round(float(wavelength), 6), round(float(d_min), 4))
+        if key not in self._peaks:
+            table = self.peaks(wavelength, d_min)
+            rotations = _point_group_rotations(self.structure)
+            members = [np.unique(np.rint(h @ rotations).astype(np.int64), axis=0) for h in table.hkl]
+            m = max((len(f) for f in members), default=1)
+            out = np.zeros((len(members), m, 3), dtype=np.int64)
+            for i, f in enumerate(members):
+                out[i, : len(f)] = f
+            self._peaks[key] = out
+        return self._peaks[key]
+
     def peaks(self, wavelength: float, d_min: float) -> PeakTable:
         """Reflections with d >= ``d_min`` [angstrom] at ``wavelength`` [angstrom] (cached)."""
         key = (round(float(wavelength), 6), round(float(d_min), 4))
@@ -113,6 +129,20 @@ def _peak_table(structure: Structure, wavelength: float, d_min: float) -> PeakTa
     x, y = np.asarray(pattern.x, dtype=np.float64), np.asarray(pattern.y, dtype=np.float64)
     hkl = np.array([_three_index(families[0]["hkl"]) for families in pattern.hkls], dtype=np.int64).reshape(-1, 3)
     return PeakTable(d=np.asarray(pattern.d_hkls, dtype=np.float64), hkl=hkl, f2m=y / lorentz_polarisation(x))
+
+
+def _point_group_rotations(structure: Structure) -> NDArray[np.float64]:
+    """(n, 3, 3) rotations of the point group in the cell's fractional basis (spglib through
+    pymatgen, symprec 0.1); Miller indices (rows) transform as h -> h R. The identity alone when
+    spglib finds nothing."""
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    try:
+        ops = SpacegroupAnalyzer(structure, symprec=0.1).get_symmetry_operations(cartesian=False)
+        rotations = np.unique(np.rint([op.rotation_matrix for op in ops]).astype(np.int64), axis=0)
+    except Exception:  # noqa: BLE001 - spglib gives up on some cells: each reflection is its own family
+        rotations = np.eye(3, dtype=np.int64)[None]
+    return rotations.astype(np.float64)
 
 
 def _three_index(hkl) -> tuple[int, int, int]:
@@ -238,15 +268,14 @@ def _describe(references) -> str:
 
 def _catalogue_items() -> list:
     """Every prototype (members included) of the structure types of the shipped catalogue and of
-    installed plugins, named "TYPE [FORMULA]"."""
-    from pymatgen_ml_xrd.identification import default_plugin
-    from pymatgen_ml_xrd.identification.plugins import collect_structure_types, plugin_manager, register
+    installed plugins, named "TYPE [FORMULA]"; a type that is another under a second name
+    (``default_plugin.equivalent_types``) is reported under that one."""
+    from pymatgen_ml_xrd.identification.default_plugin import equivalent_types
+    from pymatgen_ml_xrd.identification.plugins import all_structure_types
 
-    pm = plugin_manager()
-    if pm.get_plugin(default_plugin.NAME) is None:
-        register(pm, default_plugin, default_plugin.NAME)
+    aliases = equivalent_types()
     out, taken = [], set()
-    for record in collect_structure_types(pm):
+    for record in all_structure_types():
         for j, cif in enumerate(record.prototypes):
             try:
                 with warnings.catch_warnings():
@@ -258,5 +287,5 @@ def _catalogue_items() -> list:
             if name in taken:  # two prototypes of one type with the same formula: both are kept
                 name = f"{name[:-1]} #{j + 1}]"
             taken.add(name)
-            out.append((name, structure, record.source, record.name))
+            out.append((name, structure, record.source, aliases.get(record.name, record.name)))
     return out

@@ -21,13 +21,18 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from pymatgen_ml_xrd.phases.profile_model import full_lattice, phase_pattern
+from pymatgen_ml_xrd.phases.profile_model import full_lattice, phase_pattern, texture_factors
 from pymatgen_ml_xrd.phases.references import LATTICE_FREE, ReferencePhase
 
 __all__ = ["PhaseState", "RefinementResult", "refine"]
 
 LATTICE_RANGE = 0.05  # refined lattice parameters stay within +-5 % of their start
+# weights 1 / max(y, floor): the floor is at least this share of the scan's maximum, so that scans
+# that are not counts (background-subtracted, normalised to 100: RRUFF's) do not give the points
+# near zero weights a million times those of the peaks
+FLOOR_SHARE = 0.01
 ANGLE_RANGE = 3.0  # [deg] for monoclinic and triclinic angles
+TEXTURE_R_RANGE = (0.3, 3.0)  # March-Dollase r refined within these bounds
 
 
 @dataclass
@@ -37,7 +42,8 @@ class PhaseState:
     Attributes:
         reference: the phase. lattice: (a, b, c, alpha, beta, gamma) [angstrom, deg].
         u, w: Caglioti U, W [deg^2]. eta: Lorentzian fraction. scale: scale factor of its
-        unscaled intensities (|F|^2 m LP per cell).
+        unscaled intensities (|F|^2 m LP per cell). texture_r: March-Dollase r (1: random powder;
+        refined only when :func:`refine` is given a texture direction).
     """
 
     reference: ReferencePhase
@@ -47,6 +53,7 @@ class PhaseState:
     eta: float = 0.5
     scale: float = 0.0
     start_lattice: NDArray[np.float64] = field(default=None, repr=False)
+    texture_r: float = 1.0
 
     def __post_init__(self) -> None:
         self.lattice = np.asarray(self.lattice, dtype=np.float64)
@@ -93,14 +100,17 @@ def _lattice_bounds(state: PhaseState) -> tuple[list, list, list]:
 
 def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, background_degree: int = 8,
            refine_displacement: bool = True, zero: float = 0.0, displacement: float = 0.0,
-           max_nfev: int = 60, weights: NDArray | None = None) -> RefinementResult:
+           max_nfev: int = 60, weights: NDArray | None = None,
+           texture: tuple[int, int, int] | None = None) -> RefinementResult:  # fmt: skip
     """Refine ``phases`` jointly against the scan (x uniform [deg], y intensities); see the
-    module docstring. ``lines``: ((wavelength, relative intensity), ...)."""
+    module docstring. ``lines``: ((wavelength, relative intensity), ...). ``texture``: the
+    plane normal (h, k, l) of a March-Dollase preferred orientation; each phase's r is then
+    refined within ``TEXTURE_R_RANGE``."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     x0, step, n = float(x[0]), float(x[1] - x[0]), len(x)
     if weights is None:
-        floor = max(float(np.percentile(y[y > 0], 5)) if (y > 0).any() else 1.0, 1e-12)
+        floor = max(float(np.percentile(y[y > 0], 5)) if (y > 0).any() else 1.0, FLOOR_SHARE * float(y.max()), 1e-12)
         weights = 1.0 / np.maximum(y, floor)
     sqrt_w = np.sqrt(weights)
     t = (x - x0) / max(x[-1] - x0, 1e-12) * 2.0 - 1.0
@@ -112,12 +122,18 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         start.append(float(displacement))
         lower.append(-0.5)
         upper.append(0.5)
+    direction = None if texture is None else np.asarray(texture, dtype=np.float64)
+    d_min = _d_min(x, lines)
     for state in phases:
         lat0, lat_lo, lat_hi = _lattice_bounds(state)
         begin = len(start)
         start += [*lat0, max(state.u, 0.0), max(state.w, 1e-6), float(np.clip(state.eta, 0, 1))]
         lower += [*lat_lo, 0.0, 1e-6, 0.0]
         upper += [*lat_hi, 0.5, 0.5, 1.0]
+        if direction is not None:
+            start.append(float(np.clip(state.texture_r, *TEXTURE_R_RANGE)))
+            lower.append(TEXTURE_R_RANGE[0])
+            upper.append(TEXTURE_R_RANGE[1])
         slices.append((begin, len(lat0)))
     start_v = np.clip(np.array(start), np.array(lower), np.array(upper))
 
@@ -127,14 +143,19 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         out = []
         for state, (begin, k) in zip(phases, slices):
             lattice = full_lattice(v[begin:begin + k], state.start_lattice, state.reference.crystal_system)
-            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2]))
+            r = v[begin + k + 3] if direction is not None else 1.0
+            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r))
         return z, disp, out
 
     def columns(v):
         z, disp, per_phase = unpack(v)
-        cols = [phase_pattern(x0, step, n, state.reference.peaks(lines[0][0], _d_min(x, lines)), lattice, lines,
-                              z, disp, u, w, eta)
-                for state, (lattice, u, w, eta) in zip(phases, per_phase)]  # fmt: skip
+        cols = []
+        for state, (lattice, u, w, eta, r) in zip(phases, per_phase):
+            table = state.reference.peaks(lines[0][0], d_min)
+            factors = None
+            if direction is not None:
+                factors = texture_factors(state.reference.families(lines[0][0], d_min), lattice, direction, r)
+            cols.append(phase_pattern(x0, step, n, table, lattice, lines, z, disp, u, w, eta, texture=factors))
         return np.column_stack([*cols, basis]) if cols else basis
 
     n_phase = len(phases)
@@ -163,8 +184,8 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     rwp = float(np.sqrt(chi2 / sum_wy2)) if sum_wy2 > 0 else float("nan")
     rexp = float(np.sqrt(max(n - n_params, 1) / sum_wy2)) if sum_wy2 > 0 else float("nan")
     refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
-                          scale=float(coef[i]), start_lattice=s.start_lattice)
-               for i, (s, (lat, u, w, eta)) in enumerate(zip(phases, per_phase))]  # fmt: skip
+                          scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r))
+               for i, (s, (lat, u, w, eta, r)) in enumerate(zip(phases, per_phase))]  # fmt: skip
     bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
     return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
                             components=components, y_calc=y_calc, rwp=rwp, gof=rwp / rexp if rexp > 0 else float("nan"),
