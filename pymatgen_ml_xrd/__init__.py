@@ -7,7 +7,13 @@ no numba compilation at import time).
 from __future__ import annotations
 
 import importlib
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# TensorFlow, when a model is first used, prints oneDNN and CPU-feature lines from C++ to every
+# terminal; they are silenced unless the user chose a level (an import of TensorFlow made before
+# this package's is not affected)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 try:
     __version__ = version("pymatgen-ml-xrd")

@@ -87,3 +87,15 @@ def test_cli_takes_numeric_wavelengths_and_states_its_version(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["--version"])
     assert stop.value.code == 0 and pymatgen_ml_xrd.__version__ in capsys.readouterr().out
+
+
+def test_tensorflow_start_up_lines_are_silenced_unless_the_user_chose_a_level():
+    code = ("import os, pymatgen_ml_xrd; from pymatgen_ml_xrd.models import rcnet; import tensorflow; "
+            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")  # fmt: skip
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert quiet.returncode == 0 and quiet.stdout.strip() == "2"
+    assert "cpu_feature_guard" not in quiet.stderr and "oneDNN" not in quiet.stderr
+    own = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"})  # fmt: skip
+    assert own.returncode == 0 and own.stdout.strip() == "0"  # the user's own level is kept
