@@ -3,13 +3,18 @@
 Registered by StructureTypeIdentifier under the name "pymatgen_ml_xrd" through the same hooks as
 any installed plugin (:mod:`pymatgen_ml_xrd.hooks`).
 
-Its structure types are those of the RCNets, each with the prototypes it was trained on, after
-those of the catalogue (``data/structure_types_default.json.gz``: AFLOW's prototype and real
-members) and, first, the published structures of ``data/literature_prototypes.json`` (the named compound first:
-PbTiO3 for the PbTiO3 type, calcite for its key, ...; built by
-benchmarks/build_literature_prototypes.py, sources in the file), and the types of paper 003 no
-RCNet knows yet (olivine, garnet, bixbyite, apatite): the fit-based answers
-(:class:`~pymatgen_ml_xrd.PhaseIdentifier`) see all of them, the RCNets their own.
+Its structure types are the RCNets' types, and each type's prototypes come from three places, in
+this order:
+
+1. the published structures of ``data/literature_prototypes.json`` (the named compound where the
+   catalogue lacked it: PbTiO3 for the PbTiO3 type, calcite for its key, ...; written by
+   benchmarks/build_literature_prototypes.py, each with its source);
+2. the catalogue's (``data/structure_types_default.json.gz``: AFLOW's prototype and real members);
+3. those the RCNet was trained on (its file keeps only these).
+
+The published file also adds types of paper 003 that no RCNet knows yet (olivine, garnet,
+bixbyite, apatite). The fit-based answers (:class:`~pymatgen_ml_xrd.PhaseIdentifier`) see all of
+them; the RCNets see their own.
 """
 
 from __future__ import annotations

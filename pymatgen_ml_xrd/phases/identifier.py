@@ -281,8 +281,8 @@ class PhaseIdentifier:
                 then the library's references of that formula and the formula put on every
                 prototype of the structure types with its stoichiometry (default types and
                 plugins, :func:`~pymatgen_ml_xrd.identification.substitution.type_candidates`),
-                screened over ``guided_scales`` and axial ratios +-4 %, since their lattices are
-                estimates from atomic volumes. Further phases come from the library as usual.
+                screened over the isotropic scales ``GUIDED_SCALES`` (0.82-1.22) and axial ratios
+                +-4 %, since their lattices are estimates from atomic volumes. Further phases come from the library as usual.
             priors: structure type names (e.g. a classifier's top-k) whose references in the
                 library join the first phase's candidates: priors widen the search, the fit
                 decides.
