@@ -79,6 +79,8 @@ def test_a_composition_without_candidates_is_refused():
         pid = PhaseIdentifier({"NaCl": NACL}, max_phases=1)
         with pytest.raises(InvalidParameterError, match="stoichiometry"):
             pid.identify(_scan(NACL), composition="Na7Cl11")
+        with pytest.raises(InvalidParameterError, match="priors must be a list"):
+            pid.identify(_scan(NACL), priors="NaCl")
 
 
 def test_structure_type_identifier_verifies_its_answer_by_a_fit():

@@ -303,6 +303,8 @@ class PhaseIdentifier:
         result: RefinementResult | None = None
         candidates_first: list[tuple[str, float, float]] = []
         target = y_free
+        if priors is not None and (isinstance(priors, str) or not all(isinstance(t, str) for t in priors)):
+            raise InvalidParameterError(f"priors must be a list of structure type names, got {priors!r}")
         guided = self._guided_entries(composition) if composition is not None else None
         for _ in range(max_phases):
             ranked = self._candidates(x, target, lines, fwhm, found, guided, priors)
@@ -523,7 +525,7 @@ def _point_group_order(space_group: int) -> int:
     from pymatgen.symmetry.groups import PointGroup, SpaceGroup
 
     if space_group not in _POINT_GROUP_ORDER:
-        _POINT_GROUP_ORDER[space_group] = len(PointGroup(SpaceGroup.from_int_number(space_group).point_group).symmetry_ops)
+        _POINT_GROUP_ORDER[space_group] = PointGroup(SpaceGroup.from_int_number(space_group).point_group).order
     return _POINT_GROUP_ORDER[space_group]
 
 

@@ -53,23 +53,19 @@ def d_spacings(hkl: NDArray, parameters: NDArray) -> NDArray[np.float64]:
 
 def texture_factors(families: NDArray, parameters: NDArray, direction: NDArray, r: float) -> NDArray[np.float64]:
     """(n_reflections,) March-Dollase factor of each reflection: the mean over its family's
-    members (``families`` from :meth:`ReferencePhase.families`, zero rows are padding) of
-    P = (r^2 cos^2 a + sin^2 a / r)^(-3/2), a the angle between the member's scattering vector
-    and the normal of the plane ``direction`` (h, k, l) in the cell ``parameters``; the
-    calculator's model (:mod:`pymatgen_ml_xrd.diffraction.texture`)."""
-    a, b, c = parameters[:3]
-    al, be, ga = np.radians(parameters[3:])
-    ca, cb, cg = math.cos(al), math.cos(be), math.cos(ga)
-    metric = np.array([[a * a, a * b * cg, a * c * cb], [a * b * cg, b * b, b * c * ca], [a * c * cb, b * c * ca, c * c]])
-    reciprocal = np.linalg.inv(metric)  # Miller indices h: |g|^2 = h G* h
-    h = families.astype(np.float64)
+    members (``families`` from :meth:`ReferencePhase.families`, zero rows are padding) of the
+    calculator's weight (:func:`~pymatgen_ml_xrd.diffraction.texture.march_dollase_weights`) for
+    the plane normal ``direction`` (h, k, l) in the cell ``parameters``."""
+    from pymatgen.core import Lattice
+
+    from pymatgen_ml_xrd.diffraction.texture import march_dollase_weights
+
     valid = np.abs(families).sum(axis=2) > 0
-    n = np.asarray(direction, dtype=np.float64)
-    hn = np.einsum("rmi,ij,j->rm", h, reciprocal, n)
-    hh = np.einsum("rmi,ij,rmj->rm", h, reciprocal, h)
-    cos2 = np.where(valid, hn * hn / np.maximum(hh * float(n @ reciprocal @ n), 1e-300), 0.0)
-    p = (r * r * cos2 + (1.0 - cos2) / r) ** -1.5
-    return np.sum(np.where(valid, p, 0.0), axis=1) / np.maximum(valid.sum(axis=1), 1)
+    members = np.ascontiguousarray(families[valid], dtype=np.float64)
+    inverse = np.linalg.inv(Lattice.from_parameters(*parameters).matrix)
+    weights = march_dollase_weights(members, inverse, np.asarray(direction, dtype=np.float64), float(r))
+    sums = np.bincount(np.nonzero(valid)[0], weights=weights, minlength=len(families))
+    return sums / np.maximum(valid.sum(axis=1), 1)
 
 
 def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: NDArray, lines: tuple,
