@@ -16,6 +16,8 @@
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
 
+    pmlxrd recipes [--json]
+    pmlxrd train --recipe NAME --out DIR [--resume] [--minutes M] [--data ../shared/data] [--publish]
     pmlxrd train space-group --out PATH [--n-patterns N] [--minutes M] [--checkpoint-dir DIR]
                    [--architecture compact] [--workers 1] [--backend local|ray] [--ray-address A]
     pmlxrd train composition-to-xrd FILE [FILE ...] --out PATH [--epochs 60]
@@ -279,7 +281,50 @@ def _train_structure_types(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recipes(args: argparse.Namespace) -> int:
+    from pymatgen_ml_xrd.recipes import recipe_table
+
+    table = recipe_table()
+    if args.json:
+        print(json.dumps(table, indent=1))
+        return 0
+    for r in table:
+        how = r["script"] if r["kind"] == "script" else (f"{len(r['stages'])} stage(s), {r['n_patterns']:,} patterns"
+                                                         if r["n_patterns"] else "")  # fmt: skip
+        print(f"{r['name']:<30} {r['model']:<19} -> pretrained/{r['publishes']}\n    {how}\n    {r['description']}")
+    return 0
+
+
+def _train_recipe(args: argparse.Namespace) -> int:
+    import shutil
+
+    from pymatgen_ml_xrd.estimators.base import pretrained_folder
+    from pymatgen_ml_xrd.recipes import RecipePaused, get_recipe, run_recipe
+
+    if args.model is not None or args.structures:
+        raise SystemExit("pmlxrd: train --recipe NAME takes no model name or files (the recipe fixes them)")
+    recipe = get_recipe(args.recipe)
+    try:
+        path = run_recipe(args.recipe, args.out, args.data, resume=args.resume, minutes=args.minutes)
+    except RecipePaused as pause:
+        print(f"pmlxrd: {pause}")
+        return 3
+    if args.publish:
+        target = pretrained_folder() / recipe.publishes
+        for suffix in (".keras", ".json"):
+            shutil.copyfile(path.with_suffix(suffix), target.with_suffix(suffix))
+        print(f"published {target}.keras/.json")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
+    if args.recipe is not None:
+        return _train_recipe(args)
+    for name in ("resume", "publish"):
+        if getattr(args, name):
+            raise SystemExit(f"pmlxrd: --{name} belongs to train --recipe NAME")
+    if args.model is None:
+        raise SystemExit("pmlxrd: train needs a model (space-group, composition-to-xrd, structure-types) or --recipe")
     if args.model == "structure-types":
         return _train_structure_types(args)
     if args.model == "space-group":
@@ -418,7 +463,13 @@ def build_parser() -> argparse.ArgumentParser:
     pxr.add_argument("--json", action="store_true", help="machine-readable output")
     pxr.set_defaults(func=_predict_xrd)
     trn = sub.add_parser("train", help="train a model with the package's fit() and save it")
-    trn.add_argument("model", choices=["space-group", "composition-to-xrd", "structure-types"])
+    trn.add_argument("model", nargs="?", choices=["space-group", "composition-to-xrd", "structure-types"],
+                     help="what to train with the options below (or give --recipe)")
+    trn.add_argument("--recipe", help="a named recipe of a shipped model (pmlxrd recipes lists them); resumable")
+    trn.add_argument("--resume", action="store_true", help="--recipe: continue the run in --out")
+    trn.add_argument("--publish", action="store_true", help="--recipe: copy the result over the shipped weights")
+    trn.add_argument("--data", type=Path, default=Path("../shared/data"),
+                     help="--recipe: the data folder with structures/ (default: %(default)s)")
     trn.add_argument("structures", nargs="*", type=Path,
                      help="composition-to-xrd: structure files or CSV files with a 'cif' column; structure-types: "
                           "one FOLDER with a sub-folder of CIF files per type (the sub-folder name is the type name)")
@@ -427,7 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--plugin-name", help="structure-types: write --out as an installable plugin package of this name")
     trn.add_argument("--patterns-per-type", type=int, default=300, help="structure-types: training patterns per type")
     trn.add_argument("--n-patterns", type=int, default=200_000, help="space-group: synthetic patterns in total")
-    trn.add_argument("--minutes", type=float, help="space-group: stop (with a checkpoint) after this long")
+    trn.add_argument("--minutes", type=float,
+                     help="space-group, --recipe: pause (with a checkpoint) after this long")
     trn.add_argument("--checkpoint-dir", type=Path, help="space-group: checkpoints, resumed when present")
     trn.add_argument("--architecture", default="compact", help="space-group: compact, resnet10/50/101, parkcnn_*")
     trn.add_argument("--workers", type=int, default=1, help="space-group: stream workers (processes or actors)")
@@ -437,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="composition-to-xrd: most epochs (early stopping; default 60); structure-types: epochs "
                           "(default 15)")
     trn.set_defaults(func=_train)
+    rec = sub.add_parser("recipes", help="list the named training recipes of the shipped models")
+    rec.add_argument("--json", action="store_true", help="machine-readable output")
+    rec.set_defaults(func=_recipes)
     return parser
 
 

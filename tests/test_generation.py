@@ -212,3 +212,27 @@ def test_fast_path_feeds_the_calculator(default_stats):
     from_structures = calc.get_diffractograms([c.to_structure() for c in crystals])
     np.testing.assert_allclose(from_arrays, from_structures, atol=1e-6)
     assert from_arrays.shape == (4, 8501) and np.allclose(from_arrays.max(axis=1), 1)
+
+def test_all_230_groups_from_pooled_statistics():
+    """coverage="all": every group, thin ones drawn from pooled estimates, still spglib-verified."""
+    from pymatgen_ml_xrd.generation.generator import SyntheticStructureGenerator as Gen
+    from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
+    from pymatgen_ml_xrd.generation.statistics import GeneratorStatistics
+
+    stats = GeneratorStatistics.default()
+    gen = Gen(stats, coverage="all", seed=5)
+    assert gen.space_groups == list(range(1, 231))
+    absent = [sg for sg in range(1, 231) if stats.structure_counts.get(sg, 0) == 0]
+    rich = max(stats.structure_counts, key=stats.structure_counts.get)
+    assert absent and stats.group_tables(absent[0])["pooled"] and not stats.group_tables(rich)["pooled"]
+    assert stats.group_tables(rich)["wyckoff"] == {k: float(v) for k, v in
+                                                   {**dict.fromkeys(stats.group_tables(rich)["wyckoff"], 0),
+                                                    **stats.wyckoff[rich]}.items()}  # fmt: skip
+    for sg in absent[:3] + [230]:
+        for crystal in gen.generate_arrays(2, space_group=sg):
+            dataset = symmetry_dataset((crystal.lattice, crystal.frac_coords, crystal.atomic_numbers), 0.01)
+            assert dataset.number == sg == crystal.space_group
+    with pytest.raises(ValueError, match="coverage"):
+        Gen(stats, coverage="everything")
+    data_only = Gen(stats, seed=0)
+    assert set(data_only.space_groups) < set(gen.space_groups)

@@ -361,10 +361,54 @@ def test_init_from_starts_from_saved_weights(tiny, tmp_path, monkeypatch):
     again = SpaceGroupClassifier.load(tmp_path / "tuned")
     assert again.spec_.background == "snip" and list(again.spec_.effects["peak_counts"]) == [1e3, 1e4]
     assert again.background == "snip"  # a loaded file's parameters are the ones it was saved with
-    with pytest.raises(InvalidParameterError, match="other classes"):
-        clone(clf).set_params(pretrained=None, space_groups=(2, 225)).fit(n_patterns=16, init_from=str(tmp_path / "start"))
+    with pytest.raises(InvalidParameterError, match="another architecture"):
+        clone(clf).set_params(pretrained=None, architecture="tiny").fit(n_patterns=16, init_from=str(tmp_path / "start"))
     with pytest.raises(InvalidParameterError, match="init_from"):
         clone(clf).set_params(pretrained=None).fit(np.ones((2, 601)), [2, 225], init_from=str(tmp_path / "start"))
+
+
+def test_init_from_other_classes_keeps_the_shared_output_units(tiny, tmp_path):
+    clf, _ = tiny
+    clf.save(tmp_path / "start")
+    more = clone(clf).set_params(pretrained=None, space_groups=(2, 14, 136, 225), learning_rate=1e-12,
+                                 weight_decay=0.0)  # fmt: skip
+    more.fit(n_patterns=16, init_from=str(tmp_path / "start"))
+    old_k, old_b = clf.model_.get_layer("logits").get_weights()
+    new_k, new_b = more.model_.get_layer("logits").get_weights()
+    old_col = {g: i for i, g in enumerate(clf.classes_)}
+    for j, g in enumerate(more.classes_):
+        if g in old_col:  # 2, 14, 225: copied; 136 is new
+            np.testing.assert_allclose(new_k[:, j], old_k[:, old_col[g]], rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(more.model_.get_layer("stem_conv").get_weights()[0],
+                               clf.model_.get_layer("stem_conv").get_weights()[0], rtol=1e-4, atol=1e-7)
+    assert "output units of 3 of 4 classes" in more.metadata_["training"]["source"]
+    with pytest.raises(InvalidParameterError, match="shares no class"):
+        clone(clf).set_params(pretrained=None, space_groups=(136, 139)).fit(n_patterns=16,
+                                                                           init_from=str(tmp_path / "start"))
+
+
+def test_all_230_groups_and_mixed_effects_stream():
+    """space_groups="all" trains every group (thin ones from pooled statistics); effects_fraction
+    leaves a share of the patterns clean."""
+    from pymatgen_ml_xrd.patterns import PatternSpec
+    from pymatgen_ml_xrd.streams import make_batch
+    from pymatgen_ml_xrd.streams.local import _producer_state
+
+    effects = {"additive_noise": (0.2, 0.2)}
+    config = BatchConfig.build(batch_size=32, two_theta=(10.0, 70.0, 0.1), space_groups=tuple(range(1, 231)),
+                               coverage="all", effects=effects, effects_fraction=0.5)
+    x, y = make_batch(config, *_producer_state(config, np.random.SeedSequence(0), None))
+    assert x.shape == (32, 601) and y.max() < 230
+    clean_config = BatchConfig.build(batch_size=32, two_theta=(10.0, 70.0, 0.1), space_groups=tuple(range(1, 231)),
+                                     coverage="all")
+    x0, y0 = make_batch(clean_config, *_producer_state(clean_config, np.random.SeedSequence(0), None))
+    np.testing.assert_array_equal(y, y0)  # the same crystals; the effects act after rendering
+    same = np.all(np.isclose(x, x0, atol=1e-6), axis=1)
+    assert 4 <= same.sum() <= 28  # about half stay clean (binomial, 32 draws)
+    with pytest.raises(InvalidParameterError, match="effects_fraction"):
+        PatternSpec(effects=effects, effects_fraction=1.5)
+    with pytest.raises(InvalidParameterError, match="coverage"):
+        BatchConfig.build(space_groups=(2,), coverage="some")
 
 
 def test_shipped_experimental_model(tmp_path, capsys):

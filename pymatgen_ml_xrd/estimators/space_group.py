@@ -82,7 +82,9 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         n_workers: stream producer processes.
         crystallite_size: [(20, 100)] (min, max) [nm] drawn per training pattern.
         patterns_per_crystal: patterns per synthetic crystal (different crystallite sizes).
-        space_groups: classes (default: every group the generator statistics cover).
+        space_groups: classes: a tuple of numbers, None (every group the statistics cover with
+            at least 10 structures) or "all" (all 230 groups, thin ones generated from pooled
+            estimates: ``SyntheticStructureGenerator(coverage="all")``).
         statistics: path of GeneratorStatistics (default: shipped).
         real_fraction: share of every stream batch simulated from real crystals passed to
             ``fit(real_data=...)`` (0: synthetic crystals only, as paper 001).
@@ -95,6 +97,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         background: ["none"] background removal before the model, in training and in predict:
             "none", "snip" or "arpls" (:mod:`pymatgen_ml_xrd.patterns.background`).
         background_window: [3.0] the widest feature [deg] kept as a peak by the background removal.
+        effects_fraction: [1.0] share of training patterns that get ``effects`` (the rest stay
+            clean): one model for clean and measured-like input.
         seed: random seed of the stream and the initial weights.
         verbose: progress bar during fit.
     """
@@ -104,7 +108,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     _fitted_attributes = ("model_", "classes_", "temperature_", "metadata_", "params_", "spec_")
     _weights_params = {"architecture": "compact", "two_theta": (5.0, 90.0, 0.04), "wavelength": "CuKa1",
                        "preprocessing": "sqrt", "crystallite_size": (20.0, 100.0), "profile": "gaussian",
-                       "kalpha2": False, "effects": None, "background": "none", "background_window": 3.0}
+                       "kalpha2": False, "effects": None, "background": "none", "background_window": 3.0,
+                       "effects_fraction": 1.0}
 
     def __init__(self, pretrained: str | None = "default", architecture: str | None = None,
                  two_theta: tuple[float, float, float] | None = None, wavelength: str | float | None = None,
@@ -115,7 +120,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
                  space_groups: tuple[int, ...] | None = None, statistics: str | None = None,
                  real_fraction: float = 0.0, profile: str | None = None, kalpha2: bool | float | None = None,
                  effects: dict | ExperimentalEffects | None = None, background: str | None = None,
-                 background_window: float | None = None, seed: int = 0, verbose: bool = True) -> None:
+                 background_window: float | None = None, effects_fraction: float | None = None, seed: int = 0,
+                 verbose: bool = True) -> None:
         self.pretrained = pretrained
         self.architecture = architecture
         self.two_theta = two_theta
@@ -138,6 +144,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         self.effects = effects
         self.background = background
         self.background_window = background_window
+        self.effects_fraction = effects_fraction
         self.seed = seed
         self.verbose = verbose
 
@@ -251,7 +258,11 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         from pymatgen_ml_xrd.streams import BatchConfig
 
         stats = GeneratorStatistics.load(self.statistics) if self.statistics else GeneratorStatistics.default()
-        classes = self.space_groups or SyntheticStructureGenerator(stats, seed=0).space_groups
+        coverage = "all" if isinstance(self.space_groups, str) and self.space_groups == "all" else "data"
+        if isinstance(self.space_groups, str) and coverage != "all":
+            raise InvalidParameterError(f"space_groups must be numbers, None or 'all', got {self.space_groups!r}")
+        classes = SyntheticStructureGenerator(stats, space_groups=None if coverage == "all" else self.space_groups,
+                                              seed=0, coverage=coverage).space_groups
         classes = np.array(sorted(int(c) for c in classes))
         source, pool_path = "synthetic stream", None
         if real_data is not None:
@@ -265,7 +276,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             source = f"synthetic stream + {self.real_fraction:.0%} of each batch from {n_real} real crystals"
         config = BatchConfig(spec=self.spec_, batch_size=self.batch_size, patterns_per_crystal=self.patterns_per_crystal,
                              space_groups=tuple(int(c) for c in classes), real_pool=pool_path,
-                             real_fraction=float(self.real_fraction) if pool_path else 0.0)
+                             real_fraction=float(self.real_fraction) if pool_path else 0.0, coverage=coverage)
         seen, wall, cpu, history, commands = 0, 0.0, 0.0, [], []
         checkpoint = Path(checkpoint_dir) / "checkpoint" if checkpoint_dir else None
         if checkpoint is not None and checkpoint.with_suffix(".json").is_file():
@@ -289,6 +300,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
                 source += self._init_weights(init_from, classes)
         self.classes_ = classes
         self.temperature_ = 1.0
+        self.__dict__.setdefault("metadata_", {})  # a complete fitted state before the first evaluation
         val = None
         if validation_data is not None:
             val = (model_rows(validation_data[0], self.spec_), np.asarray(validation_data[1]))
@@ -325,15 +337,33 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         return self
 
     def _init_weights(self, init_from: str, classes: NDArray) -> str:
-        """Copy the weights of ``init_from`` into the new model; returns a note for the metadata."""
+        """Copy the weights of ``init_from`` into the new model; returns a note for the metadata.
+
+        With other classes (e.g. 230 groups from a 94-group model) every layer but the output
+        is copied, and the output units of the classes both share; new classes start fresh.
+        """
         start = type(self).load(self.pretrained_path(init_from))
-        if list(start.classes_) != list(classes) or start.params_["architecture"] != self.params_["architecture"]:
-            raise InvalidParameterError(f"init_from={init_from!r} has other classes or another architecture")
+        if start.params_["architecture"] != self.params_["architecture"]:
+            raise InvalidParameterError(f"init_from={init_from!r} has another architecture")
         start.spec_.require_same(self.spec_, f"init_from={init_from!r}", fields=("two_theta", "wavelength",
                                                                                 "preprocessing"))
-        self.model_.set_weights(start.model_.get_weights())
         seen = start.metadata_.get("training", {}).get("patterns_seen", 0)
-        return f"{_INITIALISED}{init_from} ({seen:,} patterns)"
+        if list(start.classes_) == list(classes):
+            self.model_.set_weights(start.model_.get_weights())
+            return f"{_INITIALISED}{init_from} ({seen:,} patterns)"
+        shared = np.intersect1d(start.classes_, classes)
+        if len(shared) == 0:
+            raise InvalidParameterError(f"init_from={init_from!r} shares no class with this fit")
+        output = self.model_.layers[-1].name
+        for layer in self.model_.layers:
+            if layer.weights and layer.name != output:
+                layer.set_weights(start.model_.get_layer(layer.name).get_weights())
+        kernel, bias = self.model_.get_layer(output).get_weights()
+        old_kernel, old_bias = start.model_.get_layer(output).get_weights()
+        new_idx, old_idx = np.searchsorted(classes, shared), np.searchsorted(start.classes_, shared)
+        kernel[:, new_idx], bias[new_idx] = old_kernel[:, old_idx], old_bias[old_idx]
+        self.model_.get_layer(output).set_weights([kernel, bias])
+        return f"{_INITIALISED}{init_from} ({seen:,} patterns; output units of {len(shared)} of {len(classes)} classes)"
 
     def _stream(self, config, seed):
         from pymatgen_ml_xrd.streams import LocalStream, RayStream
@@ -493,5 +523,5 @@ def _resumed_source(earlier: str, now: str, seen: int) -> str:
 def _spec_of(params: dict) -> PatternSpec:
     """The PatternSpec of a classifier's weights parameters."""
     names = ("two_theta", "wavelength", "preprocessing", "background", "background_window", "profile",
-             "crystallite_size", "kalpha2", "effects")
+             "crystallite_size", "kalpha2", "effects", "effects_fraction")
     return PatternSpec(**{name: params[name] for name in names})

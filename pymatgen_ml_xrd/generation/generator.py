@@ -30,6 +30,8 @@ from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system, wyckoff_ta
 
 __all__ = ["SyntheticStructureGenerator", "SyntheticCrystal", "GenerationError"]
 
+#: the generator's space-group coverages
+COVERAGES = ("data", "all")
 _RETRIES_PER_ELEMENT_COUNT = 20
 _MAX_ATTEMPTS = 400
 
@@ -91,6 +93,9 @@ class SyntheticStructureGenerator:
         symprec: spglib tolerance [angstrom] of the space-group check.
         max_volume: conventional cells at or above this volume [angstrom^3] are redrawn.
         max_asymmetric_atoms: crystals with this many or more asymmetric-unit sites are redrawn.
+        coverage: "data" (groups with at least ``min_structures`` structures, each drawn from
+            its own statistics) or "all" (all 230 groups; those with fewer structures drawn from
+            pooled estimates of their crystal system, :meth:`GeneratorStatistics.group_tables`).
     """
 
     def __init__(
@@ -102,11 +107,18 @@ class SyntheticStructureGenerator:
         symprec: float = 0.01,
         max_volume: float = 7000.0,
         max_asymmetric_atoms: int = 100,
+        coverage: str = "data",
     ) -> None:
         self.statistics = statistics if statistics is not None else GeneratorStatistics.default()
         if not isinstance(self.statistics, GeneratorStatistics):
             raise InvalidInputTypeError(f"statistics must be GeneratorStatistics, got {type(self.statistics).__name__}")
-        available = self.statistics.space_groups(min_structures=min_structures)
+        if coverage not in COVERAGES:
+            raise InvalidParameterError(f"coverage must be one of {COVERAGES}, got {coverage!r}")
+        self.coverage = coverage
+        if coverage == "all":
+            available = list(range(1, 231))
+        else:
+            available = self.statistics.space_groups(min_structures=min_structures)
         if not available:
             raise InvalidParameterError(f"the statistics cover no space group with >= {min_structures} structures")
         if space_groups is None:
@@ -137,7 +149,8 @@ class SyntheticStructureGenerator:
                 self._seed_sequence = np.random.SeedSequence(seed)
             self.rng = np.random.default_rng(self._seed_sequence)
         self._volumes = atomic_volumes()
-        self._sg = _Categorical({sg: self.statistics.space_group_counts[sg] for sg in self.space_groups})
+        frequency = self.statistics.space_group_counts  # a group absent from the index counts 1 ("all")
+        self._sg = _Categorical({sg: max(frequency.get(sg, 0), 1) for sg in self.space_groups})
         self._per_sg: dict[int, dict] = {}
         self._lattice_samplers: dict[str, tuple] = {}
         #: attempts and failed attempts per crystal system since construction
@@ -175,6 +188,7 @@ class SyntheticStructureGenerator:
             SyntheticStructureGenerator(
                 self.statistics, self.space_groups, seed=child, min_structures=self.min_structures,
                 symprec=self.symprec, max_volume=self.max_volume, max_asymmetric_atoms=self.max_asymmetric_atoms,
+                coverage=self.coverage,
             )
             for child in children
         ]  # fmt: skip
@@ -245,8 +259,9 @@ class SyntheticStructureGenerator:
             return tables
         stats = self.statistics
         table = wyckoff_table(sg)
-        wp_counts = np.array([stats.wyckoff[sg].get(letter, 0) for letter in table.letters], dtype=np.float64)
-        elements = _Categorical(stats.elements[sg])
+        counts = self._group_tables(sg)
+        wp_counts = np.array([counts["wyckoff"].get(letter, 0) for letter in table.letters], dtype=np.float64)
+        elements = _Categorical(counts["elements"])
         volumes = stats.volumes.get(sg)
         if volumes is not None and len(volumes) >= self.min_structures and sg in stats.volume_bandwidths:
             volume_data, bandwidths = volumes, stats.volume_bandwidths[sg]
@@ -256,8 +271,8 @@ class SyntheticStructureGenerator:
         tables = {
             "wyckoff_table": table,
             "wyckoff_p": wp_counts / wp_counts.sum(),
-            "n_elements": _Categorical(stats.n_elements[sg]),
-            "repetitions": _Categorical(stats.repetitions[sg]),
+            "n_elements": _Categorical(counts["n_elements"]),
+            "repetitions": _Categorical(counts["repetitions"]),
             "element_z": np.array([Element(s).Z for s in elements.values], dtype=np.int64),
             "element_p": elements.p,
             "log_volume_data": (
@@ -267,6 +282,15 @@ class SyntheticStructureGenerator:
         }
         self._per_sg[sg] = tables
         return tables
+
+    def _group_tables(self, sg: int) -> dict:
+        """The statistics' count tables of ``sg``: its own ("data"), pooled where thin ("all")."""
+        if self.coverage == "all":
+            return self.statistics.group_tables(sg, self.min_structures)
+        stats = self.statistics
+        return {"frequency": stats.space_group_counts[sg], "wyckoff": stats.wyckoff[sg],
+                "repetitions": stats.repetitions[sg], "n_elements": stats.n_elements[sg],
+                "elements": stats.elements[sg], "pooled": False}
 
     def _volume(self, sg: int, v_atomic: float, tables: dict) -> float:
         """Cell volume [angstrom^3]: V_atomic times a density factor V / V_atomic drawn from the

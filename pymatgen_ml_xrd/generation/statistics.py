@@ -35,6 +35,8 @@ from pymatgen_ml_xrd.generation.wyckoff_tables import CRYSTAL_SYSTEMS, crystal_s
 __all__ = ["GeneratorStatistics", "StatisticsFileError", "lattice_vector", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
+#: structures' worth of pooled estimates added to a thin space group's own counts (group_tables)
+POOL_WEIGHT = 10.0
 _DEFAULT_NAME = "generator_statistics"
 
 #: free lattice parameters per crystal system (lengths at unit volume, angles in degrees)
@@ -256,6 +258,87 @@ class GeneratorStatistics:
             if sg in self.wyckoff and sg in self.repetitions and crystal_system(sg) in self.lattices:
                 out.append(sg)
         return out
+
+    def group_tables(self, space_group: int, min_structures: int = 10) -> dict:
+        """Count tables of one space group for drawing crystals, pooled where its data are thin.
+
+        A group with at least ``min_structures`` structures gets its own tables. A thinner group
+        (or one without structures) adds to its own counts ``POOL_WEIGHT`` structures' worth of
+        pooled estimates from the well-covered groups of its crystal system:
+
+        - Wyckoff occupations: the mean occupations per structure of positions with the same
+          degrees of freedom (a general position is occupied like the system's general
+          positions, a fixed point like its fixed points), spread over this group's positions;
+        - asymmetric-unit sites per element ("repetitions"): the system's pooled counts.
+
+        Composition parts come from the formula index (every group it has); a group absent
+        from the index gets the elements and distinct-element counts pooled over its crystal
+        system and a frequency of 1 (so it can be drawn, as rarely as the rarest groups).
+        Volumes are pooled by the generator (:attr:`system_volumes`), lattices are per system.
+
+        Returns:
+            dict with ``frequency`` (count), ``wyckoff`` ({letter: weight}), ``repetitions``,
+            ``n_elements``, ``elements`` (count tables) and ``pooled`` (bool).
+        """
+        from pymatgen_ml_xrd.generation.wyckoff_tables import wyckoff_table
+
+        table = wyckoff_table(space_group)
+        system = crystal_system(space_group)
+        own = self.structure_counts.get(space_group, 0)
+        wyckoff = {letter: float(self.wyckoff.get(space_group, {}).get(letter, 0)) for letter in table.letters}
+        repetitions = {k: float(v) for k, v in self.repetitions.get(space_group, {}).items()}
+        n_elements = dict(self.n_elements.get(space_group, {}))
+        elements = dict(self.elements.get(space_group, {}))
+        frequency = self.space_group_counts.get(space_group, 0)
+        pooled = own < min_structures
+        if pooled:
+            rates, reps = self._pooled_rates(system, min_structures)
+            for letter, dof in zip(table.letters, table.dof):
+                wyckoff[letter] += POOL_WEIGHT * rates.get(int(dof), 0.0)
+            for k, p in reps.items():
+                repetitions[k] = repetitions.get(k, 0.0) + POOL_WEIGHT * p
+        if frequency == 0 or not elements:
+            pooled = True
+            frequency = max(frequency, 1)
+            for sg, counts in self.elements.items():
+                if crystal_system(sg) == system:
+                    for k, v in counts.items():
+                        elements[k] = elements.get(k, 0) + v
+                    for k, v in self.n_elements.get(sg, {}).items():
+                        n_elements[k] = n_elements.get(k, 0) + v
+        if sum(wyckoff.values()) <= 0 or not repetitions or not elements or not n_elements:
+            raise InvalidParameterError(f"the statistics cannot describe space group {space_group}, not even pooled")
+        return {"frequency": frequency, "wyckoff": wyckoff, "repetitions": repetitions, "n_elements": n_elements,
+                "elements": elements, "pooled": pooled}
+
+    def _pooled_rates(self, system: str, min_structures: int) -> tuple[dict[int, float], dict[int, float]]:
+        """Mean occupations per structure of one Wyckoff position by its degrees of freedom, and
+        repetition probabilities, over the groups of ``system`` with >= ``min_structures``
+        structures (all groups of the system when none has that many)."""
+        from pymatgen_ml_xrd.generation.wyckoff_tables import wyckoff_table
+
+        cache = self.__dict__.setdefault("_pool_cache", {})
+        key = (system, min_structures)
+        if key in cache:
+            return cache[key]
+        groups = [sg for sg, n in self.structure_counts.items() if crystal_system(sg) == system and n > 0]
+        rich = [sg for sg in groups if self.structure_counts[sg] >= min_structures] or groups
+        if not rich:  # no structure of this system at all: pool every system
+            rich = [sg for sg, n in self.structure_counts.items() if n > 0]
+        occupied, positions = Counter(), Counter()
+        reps = Counter()
+        for sg in rich:
+            table = wyckoff_table(sg)
+            n = self.structure_counts[sg]
+            for letter, dof in zip(table.letters, table.dof):
+                occupied[int(dof)] += self.wyckoff.get(sg, {}).get(letter, 0) / n
+                positions[int(dof)] += 1
+            reps.update(self.repetitions.get(sg, {}))
+        rates = {dof: occupied[dof] / positions[dof] for dof in positions}
+        total = sum(reps.values())
+        result = (rates, {int(k): v / total for k, v in reps.items()})
+        cache[key] = result
+        return result
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path) -> tuple[Path, Path]:

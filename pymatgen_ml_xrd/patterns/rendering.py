@@ -59,21 +59,27 @@ def render_batch(spec: PatternSpec, arrays: list, calculator: XRDCalculator, rng
             impurities = np.roll(x, impurity_shift, axis=0)
         else:  # a batch of one crystal has no other crystal to mix in
             effects = dataclasses.replace(effects, impurity_fraction=None)
-    return effects.apply(spec.grid, x, rng, impurities=impurities)
+    if spec.effects_fraction >= 1.0:
+        return effects.apply(spec.grid, x, rng, impurities=impurities)
+    rows = np.flatnonzero(rng.random(len(x)) < spec.effects_fraction)  # the rest stay clean
+    if len(rows):
+        x[rows] = effects.apply(spec.grid, x[rows], rng, impurities=None if impurities is None else impurities[rows])
+    return x
 
 
 def render_structures(structures: list, spec: PatternSpec, rng: np.random.Generator,
                       calculator: XRDCalculator | None = None) -> NDArray[np.float32]:
     """(n, spec.n_points) pseudo-Voigt patterns of ``structures``, maxima 1, one at a time: sizes,
     Caglioti widths and eta drawn from ``spec`` per structure (:meth:`PatternSpec.draw_pseudo_voigt`),
-    then the spec's effects with an impurity drawn from ``structures``."""
+    then the spec's effects (on a share ``effects_fraction`` of them) with an impurity drawn from
+    ``structures``."""
     calc = calculator or XRDCalculator(spec.wavelength)
     start, stop, step = spec.two_theta
     effects = spec.experimental_effects()
     rows = np.empty((len(structures), spec.n_points), dtype=np.float32)
     for i, s in enumerate(structures):
         kwargs = dict(two_theta_range=(start, stop), step=step, **spec.draw_pseudo_voigt(rng))
-        if effects is not None:
+        if effects is not None and (spec.effects_fraction >= 1.0 or rng.random() < spec.effects_fraction):
             impurity = structures[int(rng.integers(len(structures)))] if effects.impurity_fraction else None
             rows[i] = calc.get_diffractogram(s, effects=effects, seed=rng, impurity=impurity, **kwargs).y
         else:

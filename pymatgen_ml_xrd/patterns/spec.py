@@ -66,7 +66,9 @@ class PatternSpec:
         eta: (min, max) Lorentzian fraction of the pseudo-Voigt draws.
         kalpha2: K-alpha2 lines in training patterns: True, False or a probability per pattern.
         effects: keyword arguments of :class:`~pymatgen_ml_xrd.diffraction.experimental_effects.
-            ExperimentalEffects` applied to every training pattern (None: pure patterns).
+            ExperimentalEffects` applied to training patterns (None: pure patterns).
+        effects_fraction: share of training patterns that get ``effects`` (drawn per pattern;
+            the rest stay clean), so that one model learns clean and measured-like input.
     """
 
     two_theta: tuple[float, float, float] = (5.0, 90.0, 0.04)
@@ -81,6 +83,7 @@ class PatternSpec:
     eta: Range = (0.0, 1.0)
     kalpha2: bool | float = False
     effects: dict | None = field(default=None, hash=False)
+    effects_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         from pymatgen_ml_xrd.diffraction import two_theta_grid
@@ -113,6 +116,10 @@ class PatternSpec:
             raise InvalidParameterError(f"kalpha2 must be a bool or a probability in [0, 1], got {self.kalpha2!r}")
         if self.effects is not None:
             object.__setattr__(self, "effects", _effects_dict(self.effects))
+        if (isinstance(self.effects_fraction, bool) or not isinstance(self.effects_fraction, (int, float))
+                or not 0.0 <= float(self.effects_fraction) <= 1.0):
+            raise InvalidParameterError(f"effects_fraction must be a share in [0, 1], got {self.effects_fraction!r}")
+        object.__setattr__(self, "effects_fraction", float(self.effects_fraction))
 
     # ------------------------------------------------------------------ derived
     @property

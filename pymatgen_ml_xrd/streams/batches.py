@@ -29,6 +29,8 @@ class BatchConfig:
         space_groups: the classes; labels are indices into this sorted tuple.
         real_pool: path of a pool of real crystals (:func:`.real_pool.write_real_pool`).
         real_fraction: share of each batch drawn from ``real_pool`` (the rest is synthetic).
+        coverage: the generator's space-group coverage, "data" or "all"
+            (:class:`~pymatgen_ml_xrd.generation.SyntheticStructureGenerator`).
     """
 
     spec: PatternSpec = field(default_factory=PatternSpec)
@@ -37,6 +39,7 @@ class BatchConfig:
     space_groups: tuple[int, ...] = field(default_factory=tuple)
     real_pool: str | None = None
     real_fraction: float = 0.0
+    coverage: str = "data"
 
     def __post_init__(self) -> None:
         if not isinstance(self.spec, PatternSpec):
@@ -47,6 +50,10 @@ class BatchConfig:
                 raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
         if not 0.0 <= self.real_fraction <= 1.0:
             raise InvalidParameterError(f"real_fraction must lie in [0, 1], got {self.real_fraction}")
+        from pymatgen_ml_xrd.generation.generator import COVERAGES
+
+        if self.coverage not in COVERAGES:
+            raise InvalidParameterError(f"coverage must be one of {COVERAGES}, got {self.coverage!r}")
         if self.real_fraction > 0 and not self.real_pool:
             raise InvalidParameterError("real_fraction > 0 needs a real_pool file")
 

@@ -28,7 +28,8 @@ def _producer_state(config: BatchConfig, seed: np.random.SeedSequence, statistic
 
     stats = GeneratorStatistics.load(statistics_path) if statistics_path else GeneratorStatistics.default()
     gen_seed, batch_seed = seed.spawn(2)
-    generator = SyntheticStructureGenerator(stats, space_groups=list(config.space_groups), seed=gen_seed)
+    generator = SyntheticStructureGenerator(stats, space_groups=list(config.space_groups), seed=gen_seed,
+                                            coverage=config.coverage)
     pool = None
     if config.real_fraction > 0:
         from pymatgen_ml_xrd.streams.real_pool import load_real_pool
