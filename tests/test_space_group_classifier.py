@@ -42,6 +42,21 @@ def test_stream_batches_are_deterministic_and_workers_stop():
     assert processes and not any(p.is_alive() for p in processes)
 
 
+def test_stream_batch_i_is_the_same_wherever_the_stream_starts():
+    """Batch i has its own seed: a stream started at batch 2 (a resumed training) gives the
+    batches 2, 3 of an uninterrupted stream, with any number of workers."""
+    with LocalStream(_config(), seed=4, n_workers=0) as full:
+        batches = [next(full) for _ in range(4)]
+    with LocalStream(_config(), seed=4, n_workers=2, start_batch=2) as resumed:
+        later = [next(resumed) for _ in range(2)]
+    for (x, y), (xr, yr) in zip(batches[2:], later):
+        np.testing.assert_array_equal(x, xr)
+        np.testing.assert_array_equal(y, yr)
+    assert not np.array_equal(batches[0][0], batches[1][0])
+    with pytest.raises(ValueError, match="start_batch"):
+        LocalStream(_config(), seed=4, start_batch=-1)
+
+
 def test_stream_needs_classes():
     with pytest.raises(ValueError, match="space_groups"):
         LocalStream(BatchConfig.build(), seed=0)
@@ -218,17 +233,17 @@ def test_ray_backend():
     from pymatgen_ml_xrd.streams import RayStream
 
     # the same batches as the local stream; a killed actor is replaced; close() stops Ray
+    n_after = 4  # batches read after the kill (some may have been computed before it)
     with LocalStream(_config(), seed=5, n_workers=0) as local:
-        expected = [next(local) for _ in range(2)]
+        expected = [next(local) for _ in range(2 + n_after)]
     with RayStream(_config(), seed=5, n_workers=1) as stream:
         got = [next(stream) for _ in range(2)]
-        for (xa, ya), (xb, yb) in zip(expected, got):
-            np.testing.assert_array_equal(xa, xb)
-            np.testing.assert_array_equal(ya, yb)
         os.kill(stream.actor_pids()[0], signal.SIGKILL)
-        for _ in range(stream.queue_size + 2):  # batches already computed may still arrive first
-            x, y = next(stream)
-        assert x.shape == (16, 601) and stream.replacements == 1
+        got += [next(stream) for _ in range(n_after)]
+        assert stream.replacements == 1
+    for (xa, ya), (xb, yb) in zip(expected, got):  # the replacement made the very batches owed
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
     assert not ray.is_initialized()
 
     # fit with backend="ray" leaves no Ray behind
@@ -391,17 +406,16 @@ def test_all_230_groups_and_mixed_effects_stream():
     """space_groups="all" trains every group (thin ones from pooled statistics); effects_fraction
     leaves a share of the patterns clean."""
     from pymatgen_ml_xrd.patterns import PatternSpec
-    from pymatgen_ml_xrd.streams import make_batch
-    from pymatgen_ml_xrd.streams.local import _producer_state
+    from pymatgen_ml_xrd.streams.local import _producer_state, batch_at
 
     effects = {"additive_noise": (0.2, 0.2)}
     config = BatchConfig.build(batch_size=32, two_theta=(10.0, 70.0, 0.1), space_groups=tuple(range(1, 231)),
                                coverage="all", effects=effects, effects_fraction=0.5)
-    x, y = make_batch(config, *_producer_state(config, np.random.SeedSequence(0), None))
+    x, y = batch_at(config, _producer_state(config, None), np.random.SeedSequence(0), 0)
     assert x.shape == (32, 601) and y.max() < 230
     clean_config = BatchConfig.build(batch_size=32, two_theta=(10.0, 70.0, 0.1), space_groups=tuple(range(1, 231)),
                                      coverage="all")
-    x0, y0 = make_batch(clean_config, *_producer_state(clean_config, np.random.SeedSequence(0), None))
+    x0, y0 = batch_at(clean_config, _producer_state(clean_config, None), np.random.SeedSequence(0), 0)
     np.testing.assert_array_equal(y, y0)  # the same crystals; the effects act after rendering
     same = np.all(np.isclose(x, x0, atol=1e-6), axis=1)
     assert 4 <= same.sum() <= 28  # about half stay clean (binomial, 32 draws)

@@ -306,10 +306,11 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             val = (model_rows(validation_data[0], self.spec_), np.asarray(validation_data[1]))
         t_start, cpu_start = time.time(), time.process_time()
         bar = tqdm(total=n_patterns, initial=seen, unit="pattern", disable=not self.verbose, smoothing=0.05)
-        stream_seed = np.random.SeedSequence([self.seed, seen])  # a resumed run sees new crystals
+        stream_seed = np.random.SeedSequence(self.seed)  # batch i has its own seed: a resumed run goes on
+        start_batch = seen // self.batch_size           # with the batches an uninterrupted one would see
         next_checkpoint = seen + checkpoint_every
         if seen < n_patterns:  # a finished checkpoint has nothing left to train
-            with self._stream(config, stream_seed) as stream:
+            with self._stream(config, stream_seed, start_batch) as stream:
                 for xb, yb in stream:
                     loss, acc = self.model_.train_on_batch(xb, yb)[:2]
                     seen += len(yb)
@@ -365,13 +366,14 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         self.model_.get_layer(output).set_weights([kernel, bias])
         return f"{_INITIALISED}{init_from} ({seen:,} patterns; output units of {len(shared)} of {len(classes)} classes)"
 
-    def _stream(self, config, seed):
+    def _stream(self, config, seed, start_batch: int = 0):
         from pymatgen_ml_xrd.streams import LocalStream, RayStream
 
         if self.backend == "ray":
             return RayStream(config, seed=seed, n_workers=max(self.n_workers, 1), statistics_path=self.statistics,
-                             ray_address=self.ray_address)
-        return LocalStream(config, seed=seed, n_workers=self.n_workers, statistics_path=self.statistics)
+                             ray_address=self.ray_address, start_batch=start_batch)
+        return LocalStream(config, seed=seed, n_workers=self.n_workers, statistics_path=self.statistics,
+                           start_batch=start_batch)
 
     # ------------------------------------------------------------------ prediction
     def _rows(self, X) -> NDArray[np.float32]:

@@ -2,10 +2,11 @@
 
 ``ray_address=None`` starts a local Ray (and shuts it down on close); an address such as
 ``"ray://head:10001"`` or ``"auto"`` joins an existing cluster, whose CPUs then generate. Each
-actor owns the generator and calculator of one child seed; the consumer keeps at most
-``queue_size`` requests in flight per actor and reads them in turn, so the same seed gives the
-same batches as LocalStream. An actor that dies is replaced by one with a fresh seed and the
-stream goes on (from then on the batches differ from an undisturbed run).
+actor owns a generator and a calculator and makes the batches the consumer asks for by index
+(:func:`~pymatgen_ml_xrd.streams.local.batch_at`); the consumer keeps at most ``queue_size``
+requests in flight per actor and reads them in turn, so the same seed gives the same batches as
+LocalStream. An actor that dies is replaced and its batches are asked for again: the stream
+goes on with the very batches of an undisturbed run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
 
 __all__ = ["RayStream"]
@@ -26,12 +27,13 @@ class _Producer:
         from pymatgen_ml_xrd.streams.local import _producer_state
 
         self.config = config
-        self.state = _producer_state(config, seed, statistics_path)
+        self.seed = seed
+        self.state = _producer_state(config, statistics_path)
 
-    def next_batch(self):
-        from pymatgen_ml_xrd.streams.batches import make_batch
+    def batch(self, index: int):
+        from pymatgen_ml_xrd.streams.local import batch_at
 
-        return make_batch(self.config, *self.state)
+        return batch_at(self.config, self.state, self.seed, index)
 
     def pid(self) -> int:
         import os
@@ -47,11 +49,16 @@ class RayStream:
         n_workers: actors (one CPU each).
         ray_address: None (start a local Ray) or the address of a running cluster.
         queue_size: requests in flight per actor (bounds memory).
+        start_batch: index of the first batch (as for LocalStream).
     """
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
-                 statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2) -> None:
+                 statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2,
+                 start_batch: int = 0) -> None:
         check_stream(config, n_workers, min_workers=1)
+        if isinstance(start_batch, bool) or not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
+            raise InvalidParameterError(f"start_batch must be a non-negative integer, got {start_batch!r}")
+        self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers
         self.ray_address = ray_address
@@ -59,7 +66,8 @@ class RayStream:
         self._statistics_path = statistics_path
         self._seed = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self._actors: list = []
-        self._pending: list[deque] = []
+        self._pending: list[deque] = []  # (batch index, object ref) per actor
+        self._requested: list[int] = []  # the next batch index to ask each actor for
         self._started_ray = False
         self._next = 0
         self._replacements = 0
@@ -76,13 +84,16 @@ class RayStream:
                 ray.init(address=self.ray_address, log_to_driver=False, ignore_reinit_error=True)
             self._started_ray = True
         self._remote = ray.remote(num_cpus=1)(_Producer)
-        for seed in self._seed.spawn(self.n_workers):
-            self._actors.append(self._remote.remote(self.config, seed, self._statistics_path))
+        for w in range(self.n_workers):
+            self._actors.append(self._remote.remote(self.config, self._seed, self._statistics_path))
             self._pending.append(deque())
+            self._requested.append(self.start_batch + w)
 
     def _fill(self, i: int) -> None:
         while len(self._pending[i]) < self.queue_size:
-            self._pending[i].append(self._actors[i].next_batch.remote())
+            index = self._requested[i]
+            self._pending[i].append((index, self._actors[i].batch.remote(index)))
+            self._requested[i] += self.n_workers
 
     def _replace(self, i: int) -> None:
         import ray
@@ -92,8 +103,9 @@ class RayStream:
         except Exception:  # noqa: BLE001 - already gone
             pass
         self._replacements += 1
-        seed = np.random.SeedSequence([*np.atleast_1d(self._seed.entropy).tolist(), 10_000 + self._replacements])
-        self._actors[i] = self._remote.remote(self.config, seed, self._statistics_path)
+        self._actors[i] = self._remote.remote(self.config, self._seed, self._statistics_path)
+        if self._pending[i]:  # ask the new actor for the batches the dead one owed
+            self._requested[i] = self._pending[i][0][0]
         self._pending[i].clear()
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -109,7 +121,8 @@ class RayStream:
         for _ in range(3):
             self._fill(i)
             try:
-                batch = ray.get(self._pending[i].popleft())
+                batch = ray.get(self._pending[i][0][1])  # left in the queue until it arrived
+                self._pending[i].popleft()
                 break
             except RayActorError:
                 self._replace(i)
@@ -141,7 +154,7 @@ class RayStream:
                 ray.kill(actor)
             except Exception:  # noqa: BLE001 - already gone
                 pass
-        self._actors, self._pending = [], []
+        self._actors, self._pending, self._requested = [], [], []
         if self._started_ray and ray.is_initialized():
             ray.shutdown()
         self._started_ray = False
