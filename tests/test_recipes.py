@@ -80,3 +80,17 @@ def test_a_recipe_pauses_resumes_and_records_itself(tmp_path, monkeypatch):
 def test_script_recipes_say_how_to_run_them(tmp_path):
     with pytest.raises(InvalidParameterError, match="benchmarks/train_structure_types.py"):
         recipes.run_recipe("structure-types-default", tmp_path / "out", tmp_path)
+
+
+def test_every_shipped_metadata_names_its_recipe_and_no_machine_path():
+    folder = pretrained_folder()
+    for path in [*folder.glob("*.json"), *(folder / "structure_types").glob("*.json")]:
+        text = path.read_text()
+        meta = json.loads(text)
+        assert meta["recipe"]["name"] in recipes.RECIPES, path.name
+        assert meta["recipe"]["package_version"], path.name
+        training = meta.get("training") or meta["metadata"]  # RCNet files keep their record in "metadata"
+        seen = training.get("patterns_seen") or training.get("n_train") or training.get("patterns")
+        assert int(seen) > 0 and float(training["wall_seconds"]) > 0, path.name
+        for root in ("/work/", "/tmp/", "/home/", "/root/", "C:\\\\"):
+            assert root not in text, f"{path.name} records a machine path ({root})"

@@ -74,8 +74,11 @@ class BatchConfig:
         return cls(spec=options.pop("spec", None) or PatternSpec(**spec), **options)
 
     def to_dict(self) -> dict:
-        """JSON-ready (the spec as :meth:`PatternSpec.to_dict`)."""
-        return asdict(self) | {"spec": self.spec.to_dict(), "space_groups": [int(g) for g in self.space_groups]}
+        """JSON-ready (the spec as :meth:`PatternSpec.to_dict`, the real pool by file name only)."""
+        from pathlib import Path
+
+        return asdict(self) | {"spec": self.spec.to_dict(), "space_groups": [int(g) for g in self.space_groups],
+                               "real_pool": Path(self.real_pool).name if self.real_pool else None}  # no machine path
 
 
 def check_stream(config: BatchConfig, n_workers: int, min_workers: int) -> None:
