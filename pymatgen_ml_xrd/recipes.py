@@ -248,7 +248,7 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
             training["source"] = training["source"].replace(str(_stage_checkpoint(out, stage.init_from)),
                                                             stage.init_from)
     est.metadata_["recipe"] = {"name": name, "package_version": __version__, "stages": [s.name for s in recipe.stages]}
-    path = est.save(out / name.replace("-", "_"), include_optimizer=False)
+    path = est.save(out / name.replace("-", "_"), include_optimizer=False, overwrite=True)  # this run's own result
     if verbose:
         print(f"recipe {name}: finished; wrote {path}")
     return path

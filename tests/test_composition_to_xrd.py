@@ -199,6 +199,11 @@ def test_load_refuses_bad_files(tiny, tmp_path):
         CompositionToXRD.load(tmp_path / "foreign")
     (tmp_path / "grid.json").write_text(json.dumps({**meta, "params": {**meta["params"], "n_points": 512}}))
     (tmp_path / "grid.keras").write_bytes(path.with_suffix(".keras").read_bytes())
+    with pytest.raises(ModelFileError, match="checksum"):  # an edited file
+        CompositionToXRD.load(tmp_path / "grid")
+    meta.pop("checksum")  # as files written before checksums: the consistency checks still hold
+    (tmp_path / "grid.json").write_text(json.dumps({**meta, "params": {**meta["params"], "n_points": 512}}))
+    (tmp_path / "grid.keras").write_bytes(path.with_suffix(".keras").read_bytes())
     with pytest.raises(ModelFileError, match="does not fit its metadata"):
         CompositionToXRD.load(tmp_path / "grid")
     with pytest.raises(ModelFileError, match="does not exist"):

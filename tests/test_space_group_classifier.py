@@ -179,6 +179,31 @@ def test_save_load_and_resume(tiny, tmp_path):
     assert resumed.model_.optimizer._learning_rate.decay_steps == 48 // resumed.batch_size
 
 
+def _damaged_weights(keras_bytes: bytes) -> bytes:
+    """The same .keras zip with one byte of its weights file flipped."""
+    import io
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(keras_bytes)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".h5"):
+                data = data[:-200] + bytes([data[-200] ^ 0xFF]) + data[-199:]
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_save_never_replaces_a_model_unless_asked(tiny, tmp_path):
+    clf, _ = tiny
+    path = clf.save(tmp_path / "m")
+    with pytest.raises(ModelFileError, match="exists: pass overwrite=True"):
+        clf.save(tmp_path / "m.keras")
+    before = path.read_text()
+    assert clf.save(tmp_path / "m", overwrite=True) == path and "checksum" in json.loads(before)
+    assert SpaceGroupClassifier.load(path).classes_.tolist() == clf.classes_.tolist()
+
+
 def test_load_refuses_bad_files(tiny, tmp_path):
     clf, _ = tiny
     clf.save(tmp_path / "m")
@@ -187,12 +212,25 @@ def test_load_refuses_bad_files(tiny, tmp_path):
     with pytest.raises(ModelFileError, match="format version 7"):
         SpaceGroupClassifier.load(tmp_path / "m")
     (tmp_path / "m.json").write_text(json.dumps({**meta, "classes": [1, 2]}))
-    with pytest.raises(ModelFileError, match="does not fit its metadata"):
+    with pytest.raises(ModelFileError, match="checksum"):  # an edited file
         SpaceGroupClassifier.load(tmp_path / "m")
+    unchecked = {k: v for k, v in meta.items() if k != "checksum"}  # as files written before checksums
+    for edit, message in ((dict(classes=[1, 2]), "does not fit its metadata"),
+                          (dict(classes=meta["classes"][::-1]), "increasing space groups"),
+                          (dict(classes=[0, *meta["classes"][1:]]), "increasing space groups"),
+                          (dict(temperature=0.0), "temperature"), (dict(temperature=float("nan")), "temperature")):
+        (tmp_path / "m.json").write_text(json.dumps({**unchecked, **edit}))
+        with pytest.raises(ModelFileError, match=message):
+            SpaceGroupClassifier.load(tmp_path / "m")
     (tmp_path / "m.json").write_text(json.dumps({**meta, "format": "other"}))
     with pytest.raises(ModelFileError, match="is not a"):
         SpaceGroupClassifier.load(tmp_path / "m")
+    good = (tmp_path / "m.keras").read_bytes()
     (tmp_path / "m.json").write_text(json.dumps(meta))
+    (tmp_path / "m.keras").write_bytes(_damaged_weights(good))  # a valid zip with one weight byte changed
+    with pytest.raises(ModelFileError, match="checksum"):
+        SpaceGroupClassifier.load(tmp_path / "m")
+    (tmp_path / "m.json").write_text(json.dumps(unchecked))
     (tmp_path / "m.keras").write_bytes(b"not a zip file")
     with pytest.raises(ModelFileError, match="could not be read"):
         SpaceGroupClassifier.load(tmp_path / "m")

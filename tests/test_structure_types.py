@@ -372,3 +372,25 @@ def test_alpha_and_threshold_are_chosen_by_the_in_out_accuracy():
     assert acc == 1.0 and 0 <= alpha <= 1 and 0.3 <= r0 <= 0.95
     with pytest.raises(InvalidParameterError):
         choose_alpha_threshold(parts_in, np.array([0, 1]), parts_out, alphas=[])
+
+
+def test_save_keeps_rcnets_of_the_same_name_apart_and_never_replaces_a_folder(fitted, tmp_path):
+    """A plugin's rcnet_00 beside the default rcnet_00: both are written (the second as
+    rcnet_00_2) and both come back; saving over a saved identifier needs overwrite=True."""
+    import copy
+    import dataclasses
+    import json
+
+    ident, structures, _ = fitted
+    first = ident.rcnets_[0]
+    twin = dataclasses.replace(copy.deepcopy(first), types=[dataclasses.replace(t, name=f"{t.name}-plugin")
+                                                            for t in first.types])  # fmt: skip
+    both = copy.copy(ident)
+    both.rcnets_ = [first, twin]
+    index = json.loads(both.save(tmp_path / "two").read_text())
+    assert [r["file"] for r in index["rcnets"]] == [first.name, f"{first.name}_2"]
+    back = StructureTypeIdentifier.load(tmp_path / "two")
+    assert len(back.rcnets_) == 2 and set(back.classes_) == {*ident.classes_, *(t.name for t in twin.types)}
+    with pytest.raises(ModelFileError, match="overwrite=True"):
+        both.save(tmp_path / "two")
+    both.save(tmp_path / "two", overwrite=True)

@@ -311,14 +311,15 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
         return evaluate_patterns(self.grid_, self._targets(y, len(pred)), pred, dtw_window)
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | Path, include_optimizer: bool = False) -> Path:
-        """Write ``path.keras`` and ``path.json`` (parameters, training record); returns the JSON path."""
+    def save(self, path: str | Path, include_optimizer: bool = False, overwrite: bool = False) -> Path:
+        """Write ``path.keras`` and ``path.json`` (parameters, training record, checksum); returns the
+        JSON path. An existing model at ``path`` is replaced only with ``overwrite=True``."""
         self._ensure_model()
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "params": params_to_json(self.get_params()),
                 "weights_params": params_to_json(self.params_),
                 "elements": list(self.encoder_.elements), "intensity_exponent": getattr(self, "exponent_", 1.0),
                 **self.metadata_}  # fmt: skip
-        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
+        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path) -> CompositionToXRD:

@@ -330,7 +330,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
                             history=history, earlier_commands=commands, stream=config.to_dict(),
                             statistics=stats.provenance)}  # fmt: skip
                         if checkpoint is not None:
-                            self.save(checkpoint)
+                            self.save(checkpoint, overwrite=True)
                         next_checkpoint = seen + checkpoint_every
                     if stop:
                         break
@@ -442,11 +442,12 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         return self.metadata_["calibration"]
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | Path, include_optimizer: bool = True) -> Path:
-        """Write ``path.keras`` (model) and ``path.json`` (metadata); returns the JSON path.
+    def save(self, path: str | Path, include_optimizer: bool = True, overwrite: bool = False) -> Path:
+        """Write ``path.keras`` (model) and ``path.json`` (metadata, checksum); returns the JSON path.
 
         ``include_optimizer=False`` writes the weights only (a third of the size; enough to
-        predict, and fit() then starts a new optimizer).
+        predict, and fit() then starts a new optimizer). An existing model at ``path`` is
+        replaced only with ``overwrite=True`` (fit's checkpoints replace their own).
         """
         self._ensure_model()
         meta = {
@@ -459,7 +460,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             "pattern_spec": self.spec_.to_dict(),
             **self.metadata_,
         }
-        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer)
+        return write_model_files(self.model_, path, meta, include_optimizer=include_optimizer, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path) -> SpaceGroupClassifier:
@@ -477,6 +478,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             raise
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFileError(f"{meta_path} is damaged: {err!r}") from None
+        _check_classes_and_temperature(meta, meta_path)
         n_points = spec.n_points
         if model.input_shape[-1] != n_points or model.output_shape[-1] != len(meta["classes"]):
             raise ModelFileError(
@@ -491,6 +493,19 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         est.metadata_ = {k: v for k, v in meta.items()
                          if k not in ("format", "format_version", "classes", "params", "weights_params", "pattern_spec")}
         return est
+
+
+def _check_classes_and_temperature(meta: dict, meta_path) -> None:
+    """Raise :class:`ModelFileError` unless the classes are unique space groups 1-230 in
+    increasing order and the temperature is a finite positive number."""
+    classes = meta.get("classes")
+    if (not isinstance(classes, list) or len(classes) < 2
+            or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= 230 for c in classes)
+            or any(a >= b for a, b in zip(classes, classes[1:]))):
+        raise ModelFileError(f"{meta_path} is damaged: classes must be increasing space groups 1-230, got {classes!r}")
+    t = meta.get("temperature", 1.0)
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
+        raise ModelFileError(f"{meta_path} is damaged: temperature must be a positive number, got {t!r}")
 
 
 def _stretch_schedule(model, total_steps: int) -> None:

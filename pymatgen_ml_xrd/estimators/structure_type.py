@@ -444,15 +444,30 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         return np.concatenate(parts)
 
     # ------------------------------------------------------------------ files
-    def save(self, folder: str | Path) -> Path:
-        """Write every RCNet as ``folder/NAME.keras`` + ``.json`` and ``folder/identifier.json``."""
+    def save(self, folder: str | Path, overwrite: bool = False) -> Path:
+        """Write every RCNet as ``folder/FILE.keras`` + ``.json`` and ``folder/identifier.json``.
+
+        ``FILE`` is the RCNet's name, made unique where two share one (a plugin's ``rcnet_00``
+        beside the default ``rcnet_00`` is written as ``rcnet_00_2``); the index records it. A
+        folder that holds an identifier already is replaced only with ``overwrite=True``.
+        """
         self._ensure_model()
         folder = Path(folder)
+        if (folder / "identifier.json").exists() and not overwrite:
+            raise ModelFileError(f"{folder} holds a saved identifier already: pass overwrite=True to replace it, or "
+                                 "choose another folder")  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
+        files: list[str] = []
         for m in self.rcnets_:
-            m.save(folder / m.name)
+            stem, k = m.name, 1
+            while stem in files:
+                k += 1
+                stem = f"{m.name}_{k}"
+            files.append(stem)
+            m.save(folder / stem, overwrite=overwrite)
         index = {"format": FORMAT, "format_version": 1, "params": params_to_json(self.get_params()),
-                 "rcnets": [{"name": m.name, "types": m.type_names} for m in self.rcnets_]}  # fmt: skip
+                 "rcnets": [{"name": m.name, "file": f, "types": m.type_names}
+                            for m, f in zip(self.rcnets_, files)]}  # fmt: skip
         (folder / "identifier.json").write_text(json.dumps(index, indent=1))
         return folder / "identifier.json"
 
@@ -499,7 +514,8 @@ class _FolderPlugin:
 
     @hookimpl
     def pmlxrd_rcnets(self) -> list:
-        return [{"path": str(self.folder / r["name"]), "types": r["types"]} for r in self.index["rcnets"]]
+        return [{"path": str(self.folder / r.get("file", r["name"])), "types": r["types"]}
+                for r in self.index["rcnets"]]
 
 
 def _key(structure) -> str:

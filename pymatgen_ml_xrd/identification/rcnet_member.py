@@ -88,15 +88,16 @@ class RCNetMember:
         similarity = max_similarity(features, self.references, self.reference_types, len(self.types))
         return proba, confidence, similarity
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``path.keras`` + ``path.json`` (format version 3); returns the JSON path."""
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write ``path.keras`` + ``path.json`` (format version 3, checksum); returns the JSON path.
+        An existing member at ``path`` is replaced only with ``overwrite=True``."""
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name,
             "types": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in t.__dict__.items()} for t in self.types],
             "references": encode_array(self.references), "reference_types": [int(t) for t in self.reference_types],
             "pattern_spec": self.spec.to_dict(), "metadata": self.metadata,
         }  # fmt: skip
-        return write_model_files(self.model, path, meta, include_optimizer=False)
+        return write_model_files(self.model, path, meta, include_optimizer=False, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path, source: str | None = None) -> RCNetMember:

@@ -2,11 +2,15 @@
 
 One format for every estimator of the package: the JSON names the format (the estimator class)
 and its version, so that loading refuses a foreign, damaged or newer file with a clear error
-instead of a Keras traceback.
+instead of a Keras traceback. Saving never replaces an existing model unless asked
+(``overwrite=True``) and writes a SHA-256 checksum over the Keras file and the metadata, which
+loading verifies: a weight damaged inside a valid zip, or metadata edited by hand (classes
+reordered, a temperature changed), is refused. Files written before checksums load unchecked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -14,7 +18,18 @@ from pathlib import Path
 from pymatgen_ml_xrd.errors import ModelFileError
 from pymatgen_ml_xrd.io.format_files import read_format_json
 
-__all__ = ["ModelFileError", "model_base", "read_model_files", "write_model_files"]
+__all__ = ["ModelFileError", "model_base", "read_model_files", "write_model_files", "CHECKSUM_KEY"]
+
+#: the metadata entry holding the checksum
+CHECKSUM_KEY = "checksum"
+
+
+def _checksum(model_path: Path, metadata: dict) -> str:
+    """SHA-256 over the Keras file's bytes and the metadata (without the checksum) as sorted JSON."""
+    digest = hashlib.sha256(Path(model_path).read_bytes())
+    rest = {k: v for k, v in metadata.items() if k != CHECKSUM_KEY}
+    digest.update(json.dumps(rest, sort_keys=True, default=float).encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def model_base(path: str | Path) -> Path:
@@ -23,25 +38,36 @@ def model_base(path: str | Path) -> Path:
     return path.with_suffix("") if path.suffix in (".keras", ".json") else path
 
 
-def write_model_files(model, path: str | Path, metadata: dict, include_optimizer: bool = True) -> Path:
-    """Write ``path.keras`` and ``path.json`` (atomically replaced); returns the JSON path.
+def write_model_files(model, path: str | Path, metadata: dict, include_optimizer: bool = True,
+                      overwrite: bool = False) -> Path:
+    """Write ``path.keras`` and ``path.json`` (atomically replaced) with a checksum; returns the
+    JSON path.
 
     ``include_optimizer=False`` writes the weights without the optimizer state (a third of the
     size; enough to predict).
+
+    Raises:
+        ModelFileError: ``path`` holds a model already and ``overwrite`` is False.
     """
     base = model_base(path)
+    target_model, target_meta = base.with_name(base.name + ".keras"), base.with_name(base.name + ".json")
+    if not overwrite and (target_model.exists() or target_meta.exists()):
+        raise ModelFileError(f"{target_meta if target_meta.exists() else target_model} exists: pass overwrite=True "
+                             "to replace that model, or choose another path")  # fmt: skip
     base.parent.mkdir(parents=True, exist_ok=True)
     tmp = base.with_name(base.name + ".tmp.keras")
-    target_model, target_meta = base.with_name(base.name + ".keras"), base.with_name(base.name + ".json")
     if not include_optimizer:
         import keras
 
         # an uncompiled view on the same layers (keras.models.clone_model keeps the optimizer)
         model = keras.Model(inputs=model.inputs, outputs=model.outputs, name=model.name)
     model.save(tmp)
-    os.replace(tmp, target_model)
+    # JSON-normalised (tuples as lists, numpy floats as floats) so that the checksum reads back alike
+    metadata = json.loads(json.dumps({k: v for k, v in metadata.items() if k != CHECKSUM_KEY}, default=float))
+    metadata[CHECKSUM_KEY] = _checksum(tmp, metadata)
     tmp_json = base.with_name(base.name + ".tmp.json")
-    tmp_json.write_text(json.dumps(metadata, indent=1, default=float))
+    tmp_json.write_text(json.dumps(metadata, indent=1))
+    os.replace(tmp, target_model)
     os.replace(tmp_json, target_meta)
     return target_meta
 
@@ -58,6 +84,10 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
     base = model_base(path)
     meta_path, model_path = base.with_name(base.name + ".json"), base.with_name(base.name + ".keras")
     meta = read_format_json(meta_path, (model_path,), file_format, format_version, ModelFileError, "model file")
+    stored = meta.get(CHECKSUM_KEY)
+    if stored is not None and stored != _checksum(model_path, meta):
+        raise ModelFileError(f"{base} is damaged or was edited: its checksum does not match {model_path.name} and "
+                             f"{meta_path.name} (save it again from the estimator instead of editing the files)")
     try:
         model = keras.saving.load_model(model_path, compile=compile)
     except Exception as err:  # noqa: BLE001 - keras raises many types for unreadable files
