@@ -253,6 +253,10 @@ def test_fit_on_given_patterns():
     assert clf.metadata_["training"]["source"] == "given patterns"
     with pytest.raises(InvalidParameterError, match="one space group per pattern"):
         clf.fit(structures, y[:3], epochs=1)
+    for labels, item in (([0, *y[1:]], "item 0 is 0"), ([*y[:-1], 231], "item 7 is 231"),
+                         (["Fm-3m", *y[1:]], "item 0 is 'Fm-3m'")):
+        with pytest.raises(InvalidParameterError, match=f"space-group numbers 1-230: {item}"):
+            clf.fit(structures, labels, epochs=1)
 
 
 def test_calibration_sets_a_temperature(tiny):

@@ -237,6 +237,12 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         y = np.asarray(y)
         if y.shape != (len(rows),):
             raise InvalidParameterError(f"y must hold one space group per pattern: {y.shape} for {len(rows)} patterns")
+        bad = [i for i, g in enumerate(y.tolist()) if isinstance(g, bool) or not isinstance(g, (int, float))
+               or not (float(g).is_integer() and 1 <= g <= 230)]  # fmt: skip
+        if bad:
+            raise InvalidParameterError(f"y must hold space-group numbers 1-230: item {bad[0]} is {y.tolist()[bad[0]]!r}"
+                                        f" ({len(bad)} invalid)")  # fmt: skip
+        y = y.astype(np.int64)
         self.classes_ = np.unique(y).astype(int)
         index = np.searchsorted(self.classes_, y)
         t0 = time.time()
