@@ -76,13 +76,17 @@ class RCNetMember:
     def type_names(self) -> list[str]:
         return [t.name for t in self.types]
 
-    def outputs(self, rows: NDArray[np.float32], features: NDArray | None = None) -> tuple[NDArray, NDArray, NDArray]:
+    def outputs(self, rows: NDArray[np.float32], features: NDArray | None = None,
+                raw: NDArray | None = None) -> tuple[NDArray, NDArray, NDArray]:
         """(type probabilities (n, T), confidence (n,), similarity S to every type (n, T)) for
         preprocessed rows on this member's grid; ``features``: the rows'
-        :func:`similarity_features`, when the caller has them already."""
+        :func:`similarity_features`, when the caller has them already; ``raw``: the network's
+        output for ``rows``, when the caller ran it already (one graph over several members)."""
         from pymatgen_ml_xrd.models.rcnet import split_outputs
 
-        proba, confidence = split_outputs(self.model.predict(rows, batch_size=256, verbose=0))
+        if raw is None:
+            raw = self.model.predict(rows, batch_size=256, verbose=0)
+        proba, confidence = split_outputs(raw)
         if features is None:
             features = similarity_features(rows, self.spec.step)
         similarity = max_similarity(features, self.references, self.reference_types, len(self.types))
