@@ -4,8 +4,9 @@
 fixed sequence of stages; each stage is a ``fit()`` of the package's estimator with fixed
 parameters and a fixed number of patterns, checkpointed in ``DIR/STAGE/``. A time limit
 (``--minutes``) only pauses a run: ``--resume`` continues it from its checkpoints, on any machine,
-and the stage ends at its number of patterns, never at a wall-clock time. The stream is seeded
-by the patterns seen at each start, so a run paused at the same points sees the same crystals.
+and the stage ends at its number of patterns, never at a wall-clock time. Batch i of a stream has
+its own seed (:func:`~pymatgen_ml_xrd.streams.local.batch_at`), so a run paused and resumed
+anywhere sees the batches of an uninterrupted one. A paused run exits ``pmlxrd`` with code 3.
 
 The finished model is written to ``DIR/NAME.keras`` + ``DIR/NAME.json`` (weights only); its
 metadata records ``recipe`` (name, stages, package version), the patterns seen and the wall time,
