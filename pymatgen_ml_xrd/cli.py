@@ -154,7 +154,7 @@ def _predict_xrd(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.patterns.metrics import find_pattern_peaks
 
     model = CompositionToXRD(pretrained=args.model)
-    patterns = model.predict(args.formula)
+    patterns = model.predict_diffractograms(args.formula)
     results = []
     for formula, dg in zip(args.formula, patterns):
         peaks = find_pattern_peaks(dg.x, dg.y)

@@ -124,7 +124,7 @@ def structure_type_outputs(st, items: list) -> dict[str, np.ndarray]:
 
 def composition_outputs(c2x, items: list) -> dict[str, np.ndarray]:
     """CompositionToXRD takes formulas, not patterns: ``items`` is unused (FORMULAS)."""
-    patterns = c2x.predict(list(FORMULAS))  # a list of Diffractograms
+    patterns = c2x.predict_diffractograms(list(FORMULAS))  # a list of Diffractograms
     return {"c2x_y": np.stack([np.asarray(d.y, dtype=np.float64) for d in patterns]),
             "c2x_x": np.stack([np.asarray(d.x, dtype=np.float64) for d in patterns])}  # fmt: skip
 

@@ -122,14 +122,23 @@ def tiny(real_structures, tmp_path_factory):
 def test_fit_structures_and_predict(tiny, real_structures):
     meta = tiny.metadata_["training"]
     assert meta["n_structures_given"] == 40 and meta["n_train"] <= 40 and meta["n_validation"] > 0
-    out = tiny.predict(["NaCl", Composition("Fe2O3")])
+    out = tiny.predict_diffractograms(["NaCl", Composition("Fe2O3")])
     assert len(out) == 2 and all(isinstance(d, Diffractogram) for d in out)
     np.testing.assert_allclose(out[0].x, tiny.grid_)
     assert out[0].wavelength == pytest.approx(1.54184)
     arr = tiny.predict_array("NaCl")
     assert arr.shape == (1, 256) and arr.max() == pytest.approx(1.0) and (arr >= 0).all()
     y = tiny.simulate_targets(real_structures[:4])
-    assert -1.0 <= tiny.score([s.composition for s in real_structures[:4]], y) <= 1.0
+    x4 = [s.composition for s in real_structures[:4]]
+    pred = tiny.predict(x4)
+    assert isinstance(pred, np.ndarray) and pred.shape == (4, 256)
+    from sklearn.metrics import r2_score
+
+    from pymatgen_ml_xrd.patterns.metrics import pearson_score
+
+    assert tiny.score(x4, y) == pytest.approx(r2_score(y, pred, multioutput="variance_weighted"))
+    assert tiny.score(x4, pred) == pytest.approx(1.0) and pearson_score(pred, pred) == pytest.approx(1.0)
+    assert -1.0 <= pearson_score(y, pred) <= 1.0
     report = tiny.evaluate([s.composition for s in real_structures[:4]], y)
     assert report["n"] == 4 and 0 <= report["peak_recall"] <= 1
     # a Structure stands for its composition

@@ -290,18 +290,26 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
         self.metadata_["calibration"] = result
         return result
 
-    def predict(self, X) -> list[Diffractogram]:
+    def predict(self, X) -> NDArray[np.float32]:
+        """Predicted patterns (n, n_points) on :attr:`grid_` (scikit-learn's regressor contract:
+        an array, so that scorers and ``cross_val_score`` work); :meth:`predict_diffractograms`
+        gives them as Diffractogram objects."""
+        return self.predict_array(X)
+
+    def predict_diffractograms(self, X) -> list[Diffractogram]:
         """One :class:`Diffractogram` (Cu K-alpha, maximum 1) per composition."""
         rows = self.predict_array(X)  # loads pretrained weights and their grid first
         return [Diffractogram(self.grid_, row, wavelength=WAVELENGTH) for row in rows]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Mean Pearson correlation between predicted and true patterns (1 is perfect)."""
-        from pymatgen_ml_xrd.patterns.metrics import pearson_distance
+        """R^2 of the predicted against the true patterns (RegressorMixin's score; grid points
+        weighted by their variance over the patterns, ``multioutput="variance_weighted"``); the
+        mean Pearson correlation is :func:`~pymatgen_ml_xrd.patterns.metrics.pearson_score`."""
+        from sklearn.metrics import r2_score
 
         pred = self.predict_array(X)
-        d = pearson_distance(pred, self._targets(y, len(pred)))
-        return float(np.average(1.0 - np.atleast_1d(d), weights=sample_weight))
+        return float(r2_score(self._targets(y, len(pred)), pred, sample_weight=sample_weight,
+                              multioutput="variance_weighted"))
 
     def evaluate(self, X, y, dtw_window: int | None = 24) -> dict:
         """Mean distances (paper 004 eqs. 1-5, DTW) and peak match of predictions against ``y``."""

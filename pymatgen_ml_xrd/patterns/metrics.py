@@ -35,6 +35,7 @@ __all__ = [
     "pattern_distances",
     "peak_match",
     "pearson_distance",
+    "pearson_score",
 ]  # fmt: skip
 
 
@@ -89,6 +90,13 @@ def pearson_distance(s: ArrayLike, t: ArrayLike) -> float | NDArray:
     b = b - b.mean(axis=-1, keepdims=True)
     return _unflatten(_correlation_distance(a, b), a.ndim)
 
+
+
+def pearson_score(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+    """Mean Pearson correlation of predicted and true patterns, rows (n, n_points) or one pattern
+    (1 is perfect); usable as ``sklearn.metrics.make_scorer(pearson_score)``."""
+    d = np.atleast_1d(pearson_distance(y_pred, y_true))
+    return float(np.average(1.0 - d, weights=sample_weight))
 
 def jensen_shannon_distance(s: ArrayLike, t: ArrayLike) -> float | NDArray:
     """Jensen-Shannon divergence (eq. 5, natural log) of the patterns normalised to unit sum.
