@@ -274,7 +274,7 @@ def _train_structure_types(args: argparse.Namespace) -> int:
     if args.plugin_name:
         path = write_plugin_package(ident, args.plugin_name, args.out)
         print(f"trained {len(ident.rcnets_)} RCNet(s) for {len(set(names))} types; wrote the plugin package {path} "
-              f"(install it with: pip install {path})")
+              f"(install it with: pip install {path if path.is_absolute() else './' + str(path)})")
     else:
         path = ident.save(args.out)
         print(f"trained {len(ident.rcnets_)} RCNet(s) for {len(set(names))} types; wrote {path}")
@@ -382,6 +382,20 @@ def _phases(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """A count on the command line: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+_HELP = argparse.ArgumentDefaultsHelpFormatter  # every subcommand's help shows its defaults
+
+
 def _radiation(text: str) -> str | float:
     """A --wavelength value: a number is a wavelength in angstrom ("0.406626"), anything else a
     radiation name, checked where it is used."""
@@ -397,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmlxrd", description="Powder XRD simulation and analysis.")
     parser.add_argument("--version", action="version", version=f"pmlxrd (pymatgen-ml-xrd) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sim = sub.add_parser("simulate", help="peaks (pymatgen-identical) and dense patterns of CIF files")
+    sim = sub.add_parser("simulate", formatter_class=_HELP,
+                         help="peaks (pymatgen-identical) and dense patterns of CIF files")
     sim.add_argument("cif", nargs="+", type=Path, help="structure files (CIF, POSCAR, ... anything pymatgen reads)")
     sim.add_argument("--wavelength", default="CuKa", type=_radiation, help="radiation name (CuKa, MoKa1, ...) or angstrom")
     sim.add_argument("--range", nargs=2, type=float, default=(5.0, 90.0), metavar=("MIN", "MAX"),
@@ -406,13 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--profile", choices=["gaussian", "pseudo-voigt"], default="gaussian")
     sim.add_argument("--size", type=float, default=50.0, help="crystallite size [nm] (Scherrer broadening)")
     sim.add_argument("--kalpha2", action="store_true", help="add the K-alpha2 line")
-    sim.add_argument("--top", type=int, default=10, help="strongest peaks to list")
+    sim.add_argument("--top", type=_positive_int, default=10, help="strongest peaks to list")
     sim.add_argument("--png", type=Path, help="write a plot of the dense patterns")
     sim.add_argument("--json", action="store_true", help="machine-readable output")
     sim.set_defaults(func=_simulate)
-    cls = sub.add_parser("classify", help="space groups of measured patterns (or structure files)")
+    cls = sub.add_parser("classify", formatter_class=_HELP,
+                         help="space groups of measured patterns (or structure files)")
     cls.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
-    cls.add_argument("--top", type=int, default=5, help="candidates to list")
+    cls.add_argument("--top", type=_positive_int, default=5, help="candidates to list")
     cls.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     cls.add_argument("--model", default="auto",
@@ -423,9 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)
-    idn = sub.add_parser("identify", help="structure types of measured patterns (or structure files)")
+    idn = sub.add_parser("identify", formatter_class=_HELP,
+                         help="structure types of measured patterns (or structure files)")
     idn.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF or a structure file")
-    idn.add_argument("--top", type=int, default=3, help="candidates to list")
+    idn.add_argument("--top", type=_positive_int, default=3, help="candidates to list")
     idn.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     idn.add_argument("--model", default="default", help="'default' or a folder written by StructureTypeIdentifier.save")
@@ -439,11 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
     idn.add_argument("--png", type=Path, help="plot each pattern with its Grad-CAM heatmap and top candidates")
     idn.add_argument("--json", action="store_true", help="machine-readable output")
     idn.set_defaults(func=_identify)
-    phs = sub.add_parser("phases", help="phases of measured patterns: search-match and whole-pattern refinement")
+    phs = sub.add_parser("phases", formatter_class=_HELP,
+                         help="phases of measured patterns: search-match and whole-pattern refinement")
     phs.add_argument("pattern", nargs="+", type=Path, help=".xy/.xye/.csv/.txt/.xrdml/pdCIF measured scans")
     phs.add_argument("--references", default="default",
                      help="a folder of CIF files, or 'default' (the structure-type catalogue with plugins)")
-    phs.add_argument("--max-phases", type=int, default=3, help="the most phases to report")
+    phs.add_argument("--max-phases", type=_positive_int, default=3, help="the most phases to report")
     phs.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     phs.add_argument("--composition", default=None, metavar="FORMULA",
@@ -454,30 +472,32 @@ def build_parser() -> argparse.ArgumentParser:
     phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
     phs.add_argument("--json", action="store_true", help="machine-readable output")
     phs.set_defaults(func=_phases)
-    pxr = sub.add_parser("predict-xrd", help="predict a powder pattern from a chemical formula (CompositionToXRD)")
+    pxr = sub.add_parser("predict-xrd", formatter_class=_HELP,
+                         help="predict a powder pattern from a chemical formula (CompositionToXRD)")
     pxr.add_argument("formula", nargs="+", help="chemical formulas, e.g. SrTiO3 LiFePO4")
-    pxr.add_argument("--peaks", type=int, default=8, help="strongest predicted peaks to list")
+    pxr.add_argument("--peaks", type=_positive_int, default=8, help="strongest predicted peaks to list")
     pxr.add_argument("--model", default="default", help="model path written by CompositionToXRD.save")
     pxr.add_argument("--png", type=Path, help="plot the predicted patterns")
     pxr.add_argument("--xy", type=Path, metavar="DIR", help="also write each pattern as DIR/FORMULA.xy")
     pxr.add_argument("--json", action="store_true", help="machine-readable output")
     pxr.set_defaults(func=_predict_xrd)
-    trn = sub.add_parser("train", help="train a model with the package's fit() and save it")
+    trn = sub.add_parser("train", formatter_class=_HELP,
+                         help="train a model with the package's fit() and save it")
     trn.add_argument("model", nargs="?", choices=["space-group", "composition-to-xrd", "structure-types"],
                      help="what to train with the options below (or give --recipe)")
     trn.add_argument("--recipe", help="a named recipe of a shipped model (pmlxrd recipes lists them); resumable")
     trn.add_argument("--resume", action="store_true", help="--recipe: continue the run in --out")
     trn.add_argument("--publish", action="store_true", help="--recipe: copy the result over the shipped weights")
     trn.add_argument("--data", type=Path, default=Path("../shared/data"),
-                     help="--recipe: the data folder with structures/ (default: %(default)s)")
+                     help="--recipe: the data folder with structures/")
     trn.add_argument("structures", nargs="*", type=Path,
                      help="composition-to-xrd: structure files or CSV files with a 'cif' column; structure-types: "
                           "one FOLDER with a sub-folder of CIF files per type (the sub-folder name is the type name)")
     trn.add_argument("--out", type=Path, required=True,
                      help="model path (PATH.keras + PATH.json); structure-types: a folder")
     trn.add_argument("--plugin-name", help="structure-types: write --out as an installable plugin package of this name")
-    trn.add_argument("--patterns-per-type", type=int, default=300, help="structure-types: training patterns per type")
-    trn.add_argument("--n-patterns", type=int, default=200_000, help="space-group: synthetic patterns in total")
+    trn.add_argument("--patterns-per-type", type=_positive_int, default=300, help="structure-types: training patterns per type")
+    trn.add_argument("--n-patterns", type=_positive_int, default=200_000, help="space-group: synthetic patterns in total")
     trn.add_argument("--minutes", type=float,
                      help="space-group, --recipe: pause (with a checkpoint) after this long")
     trn.add_argument("--checkpoint-dir", type=Path, help="space-group: checkpoints, resumed when present")
@@ -485,11 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--workers", type=int, default=1, help="space-group: stream workers (processes or actors)")
     trn.add_argument("--backend", choices=["local", "ray"], default="local")
     trn.add_argument("--ray-address", help="space-group with --backend ray: a cluster address (default: local Ray)")
-    trn.add_argument("--epochs", type=int, default=None,
+    trn.add_argument("--epochs", type=_positive_int, default=None,
                      help="composition-to-xrd: most epochs (early stopping; default 60); structure-types: epochs "
                           "(default 15)")
     trn.set_defaults(func=_train)
-    rec = sub.add_parser("recipes", help="list the named training recipes of the shipped models")
+    rec = sub.add_parser("recipes", formatter_class=_HELP,
+                         help="list the named training recipes of the shipped models")
     rec.add_argument("--json", action="store_true", help="machine-readable output")
     rec.set_defaults(func=_recipes)
     return parser

@@ -99,3 +99,19 @@ def test_tensorflow_start_up_lines_are_silenced_unless_the_user_chose_a_level():
     own = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"})  # fmt: skip
     assert own.returncode == 0 and own.stdout.strip() == "0"  # the user's own level is kept
+
+
+@pytest.mark.parametrize("argv", [["classify", "scan.xy", "--top", "-3"], ["simulate", "a.cif", "--top", "0"],
+                                  ["phases", "scan.xy", "--max-phases", "two"], ["predict-xrd", "NaCl", "--peaks", "0"]])
+def test_cli_refuses_counts_below_one(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2 and "expected a whole number >= 1" in capsys.readouterr().err
+
+
+def test_cli_help_shows_defaults_and_recipes_are_listed(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["classify", "--help"])
+    assert "(default: 5)" in capsys.readouterr().out
+    assert cli.main(["recipes"]) == 0
+    assert "space-group-v2" in capsys.readouterr().out
