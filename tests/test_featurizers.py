@@ -33,3 +33,36 @@ def test_featurize_dataframe_with_errors_and_jobs(real_structures):
     par = parallel.featurize_dataframe(df.iloc[[0, 2]], "structure", pbar=False)
     np.testing.assert_allclose(par[feat.feature_labels()].to_numpy(), out.iloc[[0, 2]][feat.feature_labels()].to_numpy())
     assert feat.citations() and feat.implementors()
+
+
+def test_parameters_survive_clone_and_featurize_changes_no_state(real_structures):
+    from sklearn.base import clone
+
+    feat = XRDPowderPattern(wavelength="MoKa", pattern_length=64)
+    twin = clone(feat)
+    assert twin.wavelength == "MoKa" and twin.xrd_calc.wavelength == feat.xrd_calc.wavelength
+    np.testing.assert_allclose(twin.featurize(real_structures[0]), feat.featurize(real_structures[0]))
+    assert len(XRDPowderPattern().feature_labels()) == 128  # one per degree of (0, 127)
+
+
+def test_model_featurizers_batch_stay_pure_cite_their_own_papers_and_refuse_forked_workers(real_structures,
+                                                                                          monkeypatch):
+    import sys
+
+    from pymatgen_ml_xrd.featurizers import SpaceGroupFeatures, StructureTypeFeatures
+    from pymatgen_ml_xrd.featurizers import batching
+
+    feat = SpaceGroupFeatures(k=2)
+    state = dict(vars(feat))
+    entries = real_structures[:5]
+    batched = feat.featurize_many(entries, pbar=False)
+    assert dict(vars(feat)) == state  # the shipped model is cached per process, not on the featurizer
+    single = [feat.featurize(s) for s in entries]
+    for a, b in zip(batched, single):
+        assert a[:3] == b[:3] and np.allclose(a[3:], b[3:], rtol=1e-4)  # batch size changes float sums
+    assert "Schopmans" in feat.citations()[0] and "Chen2024" in StructureTypeFeatures().citations()[0]
+    assert feat.citations() != XRDPowderPattern().citations()
+    monkeypatch.setattr(batching, "_IMPORT_PID", -1)  # as in a worker forked from this process
+    assert "tensorflow" in sys.modules
+    with pytest.raises(batching.ForkedWorkerError, match="n_jobs=1"):
+        feat.featurize(entries[0])

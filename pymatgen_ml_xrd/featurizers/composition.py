@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from matminer.featurizers.base import BaseFeaturizer
 from pymatgen.core import Composition, IStructure
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
-from pymatgen_ml_xrd.featurizers.diffraction import _CITATIONS
+from pymatgen_ml_xrd.featurizers.batching import BatchedFeaturizer, check_not_forked, shipped_model
+from pymatgen_ml_xrd.featurizers.citations import cite
 
 __all__ = ["PredictedPatternFeatures"]
 
 
-class PredictedPatternFeatures(BaseFeaturizer):
+class PredictedPatternFeatures(BatchedFeaturizer):
     """Columns of the pattern CompositionToXRD predicts for a composition.
 
     ``predicted_xrd_{a}`` for each ``bin_width`` bin [deg] of the model's 2-theta range (the mean
@@ -38,39 +38,45 @@ class PredictedPatternFeatures(BaseFeaturizer):
         self.set_n_jobs(1)
 
     def _model(self):
-        if self.model is None:
-            from pymatgen_ml_xrd.estimators import CompositionToXRD
-
-            self.model = CompositionToXRD()
-        self.model._ensure_model()
-        return self.model
+        check_not_forked(type(self).__name__)
+        model = self.model if self.model is not None else shipped_model("composition-to-xrd")
+        model._ensure_model()
+        return model
 
     def _edges(self) -> np.ndarray:
         grid = self._model().grid_
         return np.arange(grid[0], grid[-1], self.bin_width)
 
-    def featurize(self, entry):
+    def featurize_batch(self, entries: list) -> list[list]:
+        """One row per entry, from one model call."""
         from pymatgen_ml_xrd.patterns.metrics import find_pattern_peaks
 
-        comp = entry.composition if isinstance(entry, IStructure) else entry
-        if not isinstance(comp, (str, Composition)):
-            raise InvalidParameterError(f"entry must be a formula, Composition or Structure, got {type(entry).__name__}")
+        comps = []
+        for entry in entries:
+            comp = entry.composition if isinstance(entry, IStructure) else entry
+            if not isinstance(comp, (str, Composition)):
+                raise InvalidParameterError(f"entry must be a formula, Composition or Structure, got "
+                                            f"{type(entry).__name__}")  # fmt: skip
+            comps.append(comp)
         model = self._model()
         grid = model.grid_
-        y = model.predict_array([comp])[0]
         edges = self._edges()
         which = np.clip(np.searchsorted(edges, grid, side="right") - 1, 0, len(edges) - 1)
-        binned = np.bincount(which, weights=y, minlength=len(edges)) / np.maximum(np.bincount(which, minlength=len(edges)), 1)
-        peaks = find_pattern_peaks(grid, y)
-        strongest = peaks[np.argsort(-np.interp(peaks, grid, y), kind="stable")][: self.n_peaks]
-        pos = [float(p) for p in strongest] + [float("nan")] * (self.n_peaks - len(strongest))
-        return [*binned.tolist(), *pos]
+        counts = np.maximum(np.bincount(which, minlength=len(edges)), 1)
+        rows = []
+        for y in model.predict_array(comps):
+            binned = np.bincount(which, weights=y, minlength=len(edges)) / counts
+            peaks = find_pattern_peaks(grid, y)
+            strongest = peaks[np.argsort(-np.interp(peaks, grid, y), kind="stable")][: self.n_peaks]
+            pos = [float(p) for p in strongest] + [float("nan")] * (self.n_peaks - len(strongest))
+            rows.append([*binned.tolist(), *pos])
+        return rows
 
     def feature_labels(self):
         return [f"predicted_xrd_{a:g}" for a in self._edges()] + [f"predicted_peak{i + 1}" for i in range(self.n_peaks)]
 
     def citations(self):
-        return list(_CITATIONS)
+        return cite("deepxrd", "pymatgen")
 
     def implementors(self):
         return ["pymatgen-ml-xrd developers"]

@@ -16,26 +16,10 @@ from matminer.featurizers.base import BaseFeaturizer
 
 from pymatgen_ml_xrd.diffraction import XRDCalculator
 from pymatgen_ml_xrd.errors import InvalidParameterError, InvalidStructureError
+from pymatgen_ml_xrd.featurizers.citations import cite
 
 __all__ = ["XRDPowderPattern"]
 
-_CITATIONS = [
-    "@article{Ong2013, author = {Ong, Shyue Ping and others}, title = {Python Materials Genomics (pymatgen): "
-    "A robust, open-source python library for materials analysis}, journal = {Computational Materials Science}, "
-    "volume = {68}, pages = {314--319}, year = {2013}, doi = {10.1016/j.commatsci.2012.10.028}}",
-    "@article{Schopmans2023, author = {Schopmans, Henrik and Reiser, Patrick and Friederich, Pascal}, "
-    "title = {Neural networks trained on synthetically generated crystals can extract structural information "
-    "from ICSD powder X-ray diffractograms}, journal = {Digital Discovery}, year = {2023}, "
-    "doi = {10.1039/D3DD00071K}}",
-    "@article{Chen2024, author = {Chen, Litao and Wang, Bingxu and Zhang, Wentao and Zheng, Shisheng and "
-    "Chen, Zhefeng and Zhang, Mingzheng and Dong, Cheng and Pan, Feng and Li, Shunning}, title = {Crystal "
-    "Structure Assignment for Unknown Compounds from X-ray Diffraction Patterns with Deep Learning}, "
-    "journal = {Journal of the American Chemical Society}, volume = {146}, pages = {8098--8109}, year = {2024}, "
-    "doi = {10.1021/jacs.3c11852}}",
-    "@article{Dong2022, author = {Dong, Rongzhi and Zhao, Yong and Song, Yuqi and Fu, Nihang and Omee, Sadman "
-    "Sadeed and Dey, Sourin and Li, Qinyang and Wei, Lai and Hu, Jianjun}, title = {DeepXRD, a Deep Learning "
-    "Model for Predicting of XRD spectrum from Materials Composition}, journal = {arXiv preprint}, year = {2022}}",
-]
 
 
 class XRDPowderPattern(BaseFeaturizer):
@@ -45,14 +29,25 @@ class XRDPowderPattern(BaseFeaturizer):
         two_theta_range: (min, max) 2-theta [deg] of the peaks and of the output grid.
         bw_method: the KDE bandwidth factor (float), or "scott" / "silverman", as scipy.
         pattern_length: number of output points (default: one per degree, max - min + 1).
-        **kwargs: passed to :class:`~pymatgen_ml_xrd.XRDCalculator` (e.g. ``wavelength="MoKa"``).
+        wavelength, symprec, debye_waller_factors: of the
+            :class:`~pymatgen_ml_xrd.XRDCalculator` (matminer passes them as ``**kwargs``; here they
+            are parameters, so that ``sklearn.base.clone`` keeps them).
     """
 
-    def __init__(self, two_theta_range=(0, 127), bw_method=0.05, pattern_length=None, **kwargs):
+    def __init__(self, two_theta_range=(0, 127), bw_method=0.05, pattern_length=None, wavelength="CuKa",
+                 symprec=0, debye_waller_factors=None):
         self.two_theta_range = two_theta_range
         self.bw_method = bw_method
-        self.pattern_length = pattern_length or two_theta_range[1] - two_theta_range[0] + 1
-        self.xrd_calc = XRDCalculator(**kwargs)
+        self.pattern_length = pattern_length
+        self.wavelength = wavelength
+        self.symprec = symprec
+        self.debye_waller_factors = debye_waller_factors
+        self.xrd_calc = XRDCalculator(wavelength=wavelength, symprec=symprec, debye_waller_factors=debye_waller_factors)
+
+    @property
+    def _length(self) -> int:
+        """Output points: ``pattern_length``, else one per degree."""
+        return self.pattern_length or self.two_theta_range[1] - self.two_theta_range[0] + 1
 
     def featurize(self, strc):
         pattern = self.xrd_calc.get_pattern(strc, two_theta_range=self.two_theta_range)
@@ -65,7 +60,7 @@ class XRDPowderPattern(BaseFeaturizer):
         mean = (weights * centres).sum() / n
         variance = (weights * (centres - mean) ** 2).sum() / (n - 1)  # np.cov of the repeated sample
         sigma = self._factor(n) * np.sqrt(variance)
-        x = np.linspace(self.two_theta_range[0], self.two_theta_range[1], self.pattern_length)
+        x = np.linspace(self.two_theta_range[0], self.two_theta_range[1], self._length)
         z = (x[:, None] - centres[None, :]) / sigma
         return (np.exp(-0.5 * z * z) @ weights) / (n * sigma * np.sqrt(2 * np.pi))
 
@@ -79,10 +74,10 @@ class XRDPowderPattern(BaseFeaturizer):
         return float(self.bw_method)
 
     def feature_labels(self):
-        return [f"xrd_{x}" for x in range(self.pattern_length)]
+        return [f"xrd_{x}" for x in range(self._length)]
 
     def citations(self):
-        return list(_CITATIONS)
+        return cite("pymatgen", "matminer")
 
     def implementors(self):
         return ["pymatgen-ml-xrd developers (after matminer's XRDPowderPattern by Anubhav Jain, Matthew Horton)"]

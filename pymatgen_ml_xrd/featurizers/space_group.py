@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from matminer.featurizers.base import BaseFeaturizer
 
-from pymatgen_ml_xrd.featurizers.diffraction import _CITATIONS
+from pymatgen_ml_xrd.featurizers.batching import BatchedFeaturizer, check_not_forked, shipped_model
+from pymatgen_ml_xrd.featurizers.citations import cite
 
 __all__ = ["SpaceGroupFeatures"]
 
 
-class SpaceGroupFeatures(BaseFeaturizer):
+class SpaceGroupFeatures(BatchedFeaturizer):
     """Columns ``space_group_pred``, ``space_group_top{i}``, ``space_group_prob{i}`` (i = 1..k).
 
     Args:
@@ -29,26 +29,23 @@ class SpaceGroupFeatures(BaseFeaturizer):
         # TensorFlow does not survive the fork of matminer's process pool: run in this process
         self.set_n_jobs(1)
 
-    def _classifier(self):
-        if self.classifier is None:
-            from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
-
-            self.classifier = SpaceGroupClassifier()
-        return self.classifier
-
-    def featurize(self, entry):
-        clf = self._classifier()
-        proba = clf.predict_proba([entry] if not isinstance(entry, list) else entry)[0]
-        order = np.argsort(-proba)[: self.k]
-        top = clf.classes_[order]
-        return [int(top[0]), *[int(t) for t in top], *[float(p) for p in proba[order]]]
+    def featurize_batch(self, entries: list) -> list[list]:
+        """One row per entry, from one predict_proba call."""
+        check_not_forked(type(self).__name__)
+        clf = self.classifier if self.classifier is not None else shipped_model("space-group")
+        rows = []
+        for proba in clf.predict_proba(list(entries)):
+            order = np.argsort(-proba)[: self.k]
+            top = clf.classes_[order]
+            rows.append([int(top[0]), *[int(t) for t in top], *[float(p) for p in proba[order]]])
+        return rows
 
     def feature_labels(self):
         return (["space_group_pred"] + [f"space_group_top{i + 1}" for i in range(self.k)]
                 + [f"space_group_prob{i + 1}" for i in range(self.k)])
 
     def citations(self):
-        return list(_CITATIONS)
+        return cite("synthetic_crystals", "pymatgen")
 
     def implementors(self):
         return ["pymatgen-ml-xrd developers"]

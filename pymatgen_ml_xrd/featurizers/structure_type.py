@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from matminer.featurizers.base import BaseFeaturizer
-
-from pymatgen_ml_xrd.featurizers.diffraction import _CITATIONS
+from pymatgen_ml_xrd.featurizers.batching import BatchedFeaturizer, check_not_forked, shipped_model
+from pymatgen_ml_xrd.featurizers.citations import cite
 
 __all__ = ["StructureTypeFeatures"]
 
 
-class StructureTypeFeatures(BaseFeaturizer):
+class StructureTypeFeatures(BatchedFeaturizer):
     """Columns ``structure_type`` (a type name or "unknown"), ``structure_type_reliability`` (R of
     the best type), ``structure_type_unknown`` (bool), and ``structure_type_top{i}`` /
     ``structure_type_reliability{i}`` (i = 1..k).
@@ -29,20 +28,23 @@ class StructureTypeFeatures(BaseFeaturizer):
         self.identifier = identifier
         self.set_n_jobs(1)
 
-    def _identifier(self):
-        if self.identifier is None:
-            from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
+    def featurize_batch(self, entries: list) -> list[list]:
+        """One row per entry; the reliabilities are computed once for the whole batch."""
+        import numpy as np
 
-            self.identifier = StructureTypeIdentifier()
-        return self.identifier
-
-    def featurize(self, entry):
-        ident = self._identifier()
-        items = [entry] if not isinstance(entry, list) else entry
-        r = ident.predict_reliability(items)
-        answer = ident._answer(r)[0]
-        top, rel = ident.predict_top_k(items, k=self.k)
-        return [str(answer), float(rel[0, 0]), answer == "unknown", *map(str, top[0]), *map(float, rel[0])]
+        check_not_forked(type(self).__name__)
+        ident = self.identifier if self.identifier is not None else shipped_model("structure-types")
+        r = ident.predict_reliability(list(entries))
+        answers = ident._answer(r)
+        k = min(self.k, r.shape[1])
+        order = np.argsort(-r, axis=1)[:, :k]  # as predict_top_k
+        rows = []
+        for i, answer in enumerate(answers):
+            top, rel = ident.classes_[order[i]], r[i, order[i]]
+            pad = self.k - k
+            rows.append([str(answer), float(rel[0]), answer == "unknown", *map(str, top), *["none"] * pad,
+                         *map(float, rel), *[float("nan")] * pad])  # fmt: skip
+        return rows
 
     def feature_labels(self):
         return (["structure_type", "structure_type_reliability", "structure_type_unknown"]
@@ -50,7 +52,7 @@ class StructureTypeFeatures(BaseFeaturizer):
                 + [f"structure_type_reliability{i + 1}" for i in range(self.k)])  # fmt: skip
 
     def citations(self):
-        return list(_CITATIONS)
+        return cite("crystinet", "pymatgen")
 
     def implementors(self):
         return ["pymatgen-ml-xrd developers"]
