@@ -49,8 +49,7 @@ def test_model_featurizers_batch_stay_pure_cite_their_own_papers_and_refuse_fork
                                                                                           monkeypatch):
     import sys
 
-    from pymatgen_ml_xrd.featurizers import SpaceGroupFeatures, StructureTypeFeatures
-    from pymatgen_ml_xrd.featurizers import batching
+    from pymatgen_ml_xrd.featurizers import SpaceGroupFeatures, StructureTypeFeatures, batching
 
     feat = SpaceGroupFeatures(k=2)
     state = dict(vars(feat))
