@@ -367,6 +367,13 @@ def test_shipped_default_model():
     assert len(clf.classes_) >= 90 and 0.05 < clf.temperature_ < 20
 
 
+def test_shipped_v2_model():
+    clf = SpaceGroupClassifier(pretrained="v2")
+    assert list(clf.classes_) == list(range(1, 231)) and clf.metadata_["recipe"]["name"] == "space-group-v2"
+    assert clf.spec_.background == "snip" and clf.spec_.effects_fraction == 0.5
+    assert clf.metadata_["training"]["patterns_seen"] >= 1_600_000
+
+
 def test_measured_mode_removes_the_background(tiny, tmp_path):
     clf, _ = tiny
     clf.save(tmp_path / "m")

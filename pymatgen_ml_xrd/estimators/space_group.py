@@ -60,7 +60,9 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             "pseudo-voigt" (shipped weights for clean simulated patterns of any peak shape:
             trained on pseudo-Voigt peaks with Lorentzian fractions 0-1; the default model fails
             on Lorentzian tails), "experimental" (shipped weights for measured patterns: trained
-            with experimental effects, predicts after background removal), a path written by
+            with experimental effects, predicts after background removal), "v2" (one model for
+            every input: all 230 groups, clean and measured-like patterns, background removed;
+            recipe space-group-v2), a path written by
             :meth:`save`, or None (fit first).
 
     The parameters that describe the weights (``architecture`` and the pattern parameters
@@ -103,7 +105,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         verbose: progress bar during fit.
     """
 
-    _pretrained_files = {"default": "space_group_default", "experimental": "space_group_experimental",
+    _pretrained_files = {"default": "space_group_default", "v2": "space_group_v2",
+                         "experimental": "space_group_experimental",
                          "pseudo-voigt": "space_group_pseudo_voigt"}
     _fitted_attributes = ("model_", "classes_", "temperature_", "metadata_", "params_", "spec_")
     _weights_params = {"architecture": "compact", "two_theta": (5.0, 90.0, 0.04), "wavelength": "CuKa1",
