@@ -230,7 +230,7 @@ def test_paper_architecture_builds():
 
 def test_shipped_default_model():
     est = CompositionToXRD()
-    out = est.predict(["SrTiO3", "NaCl"])
+    out = est.predict_diffractograms(["SrTiO3", "NaCl"])
     assert len(out) == 2 and len(out[0].x) == 1024
     meta = est.metadata_["training"]
     assert "train_composition_to_xrd.py" in meta["command"] and meta["n_train"] > 5000
