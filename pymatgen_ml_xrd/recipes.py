@@ -218,6 +218,8 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
     recipe = get_recipe(name)
     if recipe.kind != "stages":
         raise InvalidParameterError(f"recipe {name} is a script: run `{recipe.script}` in a clone of the repository")
+    if recipe.model != "space-group":
+        raise InvalidParameterError(f"recipe {name}: stage recipes exist for space-group models only")
     out, data = Path(out), Path(data)
     if not (data / "structures").is_dir():
         raise InvalidParameterError(f"{data} has no structures/ folder: pass --data (e.g. ../shared/data)")
@@ -229,8 +231,6 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
     out.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(recipe.summary(), indent=1))
     deadline = None if minutes is None else time.time() + 60 * minutes
-    if recipe.model != "space-group":
-        raise InvalidParameterError(f"recipe {name}: stage recipes exist for space-group models only")
     est = None
     for stage in recipe.stages:
         est = _run_space_group_stage(recipe, stage, out, data, deadline, verbose)
