@@ -51,14 +51,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def statistics_half_with_groups(data: Path):
-    """The real structures the generator statistics were built from (never the held-out half),
-    with space groups from spglib (symprec 0.1, as for the held-out structures)."""
-    import numpy as np
-    from data_splits import load_statistics_structures
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    """The statistics half's real crystals with their space groups (pymatgen_ml_xrd.training_data)."""
+    from pymatgen_ml_xrd.training_data import statistics_half_with_groups as real_crystals
 
-    structures = load_statistics_structures(data)
-    groups = np.array([SpacegroupAnalyzer(s, symprec=0.1).get_space_group_number() for s in structures])
+    structures, groups = real_crystals(data)
     print(f"real crystals for mixing: {len(structures)} (statistics half)")
     return structures, groups
 

@@ -101,6 +101,8 @@ def _measured_effects() -> dict:
 
 
 _PURE = {"architecture": "compact", "n_workers": 1, "learning_rate": 1e-3}
+#: the fine-tunes for measured scans: pseudo-Voigt, K-alpha2 on half, SNIP, a quarter real crystals
+_MEASURED = dict(_PURE, learning_rate=3e-4, profile="pseudo-voigt", kalpha2=0.5, background="snip", real_fraction=0.25)
 
 RECIPES: dict[str, Recipe] = {}
 
@@ -119,9 +121,8 @@ _register(Recipe(
     publishes="space_group_v2",
     stages=(Stage(
         name="mixed",
-        params={"architecture": "compact", "n_workers": 1, "learning_rate": 5e-4, "space_groups": "all",
-                "profile": "pseudo-voigt", "kalpha2": 0.5, "effects": "measured+texture", "effects_fraction": 0.5,
-                "background": "snip", "real_fraction": 0.25},
+        params=dict(_MEASURED, learning_rate=5e-4, space_groups="all", effects="measured+texture",
+                    effects_fraction=0.5),
         n_patterns=1_600_000, init_from="pseudo-voigt", real_data=True),),
 ))
 _register(Recipe(
@@ -148,12 +149,10 @@ _register(Recipe(
     description="the shipped experimental model: pseudo-Voigt, K-alpha2 on half, every measured effect, "
                 "SNIP background removal; then texture",
     publishes="space_group_experimental",
-    stages=(Stage(name="experimental", params=dict(_PURE, learning_rate=3e-4, profile="pseudo-voigt", kalpha2=0.5,
-                                                   effects="measured", background="snip", real_fraction=0.25),
-                  n_patterns=700_000, init_from="default", real_data=True),
-            Stage(name="texture", params=dict(_PURE, learning_rate=3e-4, profile="pseudo-voigt", kalpha2=0.5,
-                                              effects="measured+texture", background="snip", real_fraction=0.25),
-                  n_patterns=450_000, init_from="stage:experimental", real_data=True)),
+    stages=(Stage(name="experimental", params=dict(_MEASURED, effects="measured"), n_patterns=700_000,
+                  init_from="default", real_data=True),
+            Stage(name="texture", params=dict(_MEASURED, effects="measured+texture"), n_patterns=450_000,
+                  init_from="stage:experimental", real_data=True)),
 ))
 _register(Recipe(
     name="structure-types-default",

@@ -81,9 +81,11 @@ class BatchConfig:
                                "real_pool": Path(self.real_pool).name if self.real_pool else None}  # no machine path
 
 
-def check_stream(config: BatchConfig, n_workers: int, min_workers: int) -> None:
+def check_stream(config: BatchConfig, n_workers: int, min_workers: int, start_batch: int = 0) -> None:
     """Raise :class:`InvalidParameterError` unless a stream of ``config`` with ``n_workers``
-    producers (at least ``min_workers``) can run."""
+    producers (at least ``min_workers``) starting at batch ``start_batch`` can run."""
+    if isinstance(start_batch, bool) or not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
+        raise InvalidParameterError(f"start_batch must be a non-negative integer, got {start_batch!r}")
     if not isinstance(config, BatchConfig):
         raise InvalidParameterError(f"a stream needs a BatchConfig, got {type(config).__name__}")
     if not config.space_groups:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
+from pymatgen_ml_xrd.errors import StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream, make_batch
 
 __all__ = ["LocalStream", "batch_at"]
@@ -79,9 +79,7 @@ class LocalStream:
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, queue_size: int = 4, start_batch: int = 0) -> None:
-        check_stream(config, n_workers, min_workers=0)
-        if isinstance(start_batch, bool) or not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
-            raise InvalidParameterError(f"start_batch must be a non-negative integer, got {start_batch!r}")
+        check_stream(config, n_workers, min_workers=0, start_batch=start_batch)
         self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
+from pymatgen_ml_xrd.errors import StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
 
 __all__ = ["RayStream"]
@@ -55,9 +55,7 @@ class RayStream:
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2,
                  start_batch: int = 0) -> None:
-        check_stream(config, n_workers, min_workers=1)
-        if isinstance(start_batch, bool) or not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
-            raise InvalidParameterError(f"start_batch must be a non-negative integer, got {start_batch!r}")
+        check_stream(config, n_workers, min_workers=1, start_batch=start_batch)
         self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers
