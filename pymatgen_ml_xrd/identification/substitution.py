@@ -126,3 +126,24 @@ def type_candidates(formula: str | Composition, records: Iterable) -> list[tuple
                 taken.add(name)
                 out.append((name, s, record.name))
     return out
+
+
+def _electronegativity(element: Element) -> float:
+    x = element.X
+    return float(x) if x == x else 0.0  # noble gases have none (NaN): they sit with the metals
+
+
+def closest_substitution(structure: Structure, formula: str | Composition, volumes=None) -> Structure | None:
+    """Of the :func:`substitutions` of ``formula`` into ``structure``, the one whose elements are
+    most like the ones they replace: the least sum over sites of the Pauling electronegativity
+    differences (cations on cation sites, an element the two share on its own site). None when
+    the stoichiometries differ."""
+    made = substitutions(structure, formula, volumes)
+    if not made:
+        return None
+    old = [_electronegativity(site.specie) for site in structure]
+
+    def mismatch(s: Structure) -> float:
+        return sum(abs(a - _electronegativity(site.specie)) for a, site in zip(old, s))
+
+    return min(made, key=mismatch)

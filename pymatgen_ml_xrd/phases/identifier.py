@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
-from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary
+from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
 from pymatgen_ml_xrd.phases.refinement import PhaseState, RefinementResult, refine
 from pymatgen_ml_xrd.phases.screening import screen_scores
 
@@ -44,6 +44,9 @@ __all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emissio
 # per cent in length, more in the axial ratios): their isotropic scale range, and the axial
 # stretches screened per crystal system (factors on a, b, c).
 GUIDED_SCALES = (0.82, 1.22)
+# Members of the default types (identification.type_members) have lattices estimated from atomic
+# volumes on a prototype of other chemistry: the isotropic scales they are screened over.
+MEMBER_SCALES = (0.90, 1.10)
 FINALISTS = 3  # candidates refined fully for every phase added
 SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
@@ -220,14 +223,21 @@ class PhaseIdentifier:
         texture: None, or the plane normal (h, k, l) of a March-Dollase preferred orientation
             (plates lying flat: their face's normal, e.g. (0, 0, 1)); every phase then gets a
             refined March-Dollase r (``IdentifiedPhase.texture_r``) in the full fits.
+        members: with ``references="default"``, the first phase of a search without a
+            composition is also sought among this many common formulas of every type (the ICSD's
+            and COD's most refined compounds of its space group and stoichiometry, put on its
+            prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), screened over the
+            isotropic scales ``MEMBER_SCALES``; built on first use (about half a minute). 0: the
+            prototypes alone.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
                  lattice_scales: tuple[float, float, float] = (0.97, 1.03, 0.002), n_candidates: int = 5,
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
                  background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
-                 texture: tuple[int, int, int] | None = None) -> None:
+                 texture: tuple[int, int, int] | None = None, members: int = 16) -> None:
         _check_count("max_phases", max_phases)
+        _check_count("members", members, minimum=0)
         _check_count("n_candidates", n_candidates)
         _check_count("max_points", max_points, minimum=200)
         lo, hi, step = (float(v) for v in lattice_scales)
@@ -241,6 +251,9 @@ class PhaseIdentifier:
         self.kalpha2 = kalpha2
         self.scales_ = np.arange(lo, hi + step / 2, step)
         self.guided_scales_ = np.arange(GUIDED_SCALES[0], GUIDED_SCALES[1] + step / 2, step)
+        self.member_scales_ = np.arange(MEMBER_SCALES[0], MEMBER_SCALES[1] + step / 2, step)
+        self.members = int(members)
+        self._members: list[ReferencePhase] | None = None
         self.n_candidates = int(n_candidates)
         for name, value, lo, hi in (("bic_margin", bic_margin, 0.0, np.inf), ("min_rwp_gain", min_rwp_gain, 0.0, 1.0),
                                     ("min_weight_fraction", min_weight_fraction, 0.0, 1.0)):  # fmt: skip
@@ -262,6 +275,35 @@ class PhaseIdentifier:
             texture = tuple(float(v) for v in hkl)
         self.texture = texture
         emission_lines(1.54056, kalpha2)  # validates kalpha2
+
+    @property
+    def members_(self) -> list[ReferencePhase]:
+        """The member references of a blind search (see ``members``; empty unless the library is
+        "default"), built on first use."""
+        if self._members is None:
+            self._members = self._build_members()
+        return self._members
+
+    def _build_members(self) -> list[ReferencePhase]:
+        if self.members == 0 or not (isinstance(self.references, str) and self.references == "default"):
+            return []
+        from pymatgen_ml_xrd.identification.plugins import all_structure_types
+        from pymatgen_ml_xrd.identification.type_members import member_structures
+
+        hosts = {r.name: [p for p in self.library_.phases if p.name.startswith(f"{r.name} [")]
+                 for r in all_structure_types()}  # fmt: skip
+        out = []
+        made = member_structures({k: [p.structure for p in v] for k, v in hosts.items()}, self.members)
+        for name, structure, type_name, index in made:
+            host = hosts[type_name][index]
+            if name in self._extra or name in self.library_.names:
+                continue
+            # the host's cell with other elements on its sites: the host's symmetry, no spglib call
+            phase = ReferencePhase(name=name, structure=structure, crystal_system=host.crystal_system,
+                                   space_group=host.space_group, source="member", structure_type=host.structure_type)
+            self._extra[name] = phase
+            out.append(phase)
+        return out
 
     @property
     def skipped_(self) -> dict[str, str]:
@@ -313,7 +355,8 @@ class PhaseIdentifier:
             quick: list[RefinementResult] = []
             for name, _score, _scale, start in ranked:
                 reference = self.reference(name)
-                bounded = reference.lattice_parameters if guided is None or found else start
+                estimated = (guided is not None and not found) or reference.source == "member"
+                bounded = start if estimated else reference.lattice_parameters
                 trial = [*found, PhaseState(reference, start, u=0.0, w=fwhm**2, eta=0.5,
                                             start_lattice=bounded)]  # fmt: skip
                 quick.append(refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
@@ -406,12 +449,17 @@ class PhaseIdentifier:
                     priors: list[str] | None) -> list[tuple[str, float, float, NDArray]]:  # fmt: skip
         """The screened candidates of the next phase (:meth:`_screen` rows): of the composition
         (``guided`` entries) for the first phase when one is given, else of the library without
-        the phases found, with the best reference of each prior type for the first phase."""
+        the phases found, with, for the first phase, the best members (``members_``) and the
+        best reference of each prior type."""
         if guided is not None and not found:
             return self._screen(x, target, lines, fwhm, guided, self.guided_scales_, 2 * self.n_candidates + 2)
         taken = {s.reference.name for s in found}
         ranked = self._screen(x, target, lines, fwhm, [(p, None) for p in self.library_.phases if p.name not in taken],
                               self.scales_)  # fmt: skip
+        if guided is None and not found and self.members_:
+            names = {row[0] for row in ranked}
+            ranked += [row for row in self._screen(x, target, lines, fwhm, [(p, None) for p in self.members_],
+                                                   self.member_scales_) if row[0] not in names]  # fmt: skip
         named = [(p, None) for p in self.library_.phases if priors and not found and p.structure_type in set(priors)]
         if named:
             kinds = {self.reference(row[0]).structure_type for row in ranked}
