@@ -9,8 +9,11 @@ index of ../shared/data/icsd_index (dara-xrd, MIT: ICSD id, reduced formula and 
 anonymized formula, and how often they were refined. The most often refined ones are the type's
 common chemistry: for the calcite type (R-3c, ABC3) CaCO3, NaNO3, ..., for spinel MgAl2O4,
 MgFe2O4, NiAl2O4, ... This script writes, for every type of the default plugin, the ``--per-type``
-most frequent integer formulas (entries of the ICSD index plus those of the COD index, which
-holds the minerals' refinements; ties: compounds on the convex hull first, then by formula) into the package's
+most common integer formulas: those in both the ICSD and the COD index (COD holds the
+minerals' refinements) first, then by the number of entries in the two, then those on the
+convex hull, then by formula. A formula whose share of electrons per element is within
+``--min-distance`` of a formula already taken is skipped (FeCO3 and CoCO3 give nearly the
+same pattern; MgCO3 adds one), so the members span the chemistry rather than repeat it into the package's
 ``data/type_member_formulas.json``; :mod:`pymatgen_ml_xrd.identification.type_members` puts them
 on the type's prototypes. Formulas with fractional amounts (solid solutions) are left out.
 
@@ -57,10 +60,41 @@ def formula_counts(index_file: Path, stable: set | None = None) -> Counter:
     return counts
 
 
+def scattering_signature(formula: str) -> tuple[float, ...]:
+    """Each element's share of the formula's electrons (Z times amount over the sum), elements by
+    amount, then by Pauling electronegativity: two formulas of one type whose signatures are close
+    give nearly the same pattern once the lattice is scaled."""
+    from pymatgen.core import Composition
+
+    comp = Composition(formula).reduced_composition
+    elements = sorted(comp.elements, key=lambda e: (comp[e], e.X if e.X == e.X else 0.0))
+    electrons = [e.Z * comp[e] for e in elements]
+    total = sum(electrons)
+    return tuple(v / total for v in electrons)
+
+
+def diverse(rows: list, n: int, min_distance: float) -> list:
+    """The first ``n`` of ``rows`` (formula first in each) in their order, skipping a formula whose
+    :func:`scattering_signature` lies within ``min_distance`` (largest difference of a share) of
+    one already taken."""
+    taken, signatures = [], []
+    for row in rows:
+        sig = scattering_signature(row[0])
+        if any(max(abs(a - b) for a, b in zip(sig, other)) < min_distance for other in signatures):
+            continue
+        taken.append(row)
+        signatures.append(sig)
+        if len(taken) == n:
+            break
+    return taken
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--per-type", type=int, default=16)
+    ap.add_argument("--min-distance", type=float, default=0.03,
+                    help="formulas whose electron shares differ by less than this from one taken are skipped")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     from pymatgen.core import Composition
@@ -71,20 +105,24 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stable: set = set()
-        counts = formula_counts(args.data / "icsd_index" / "icsd_filtered_info_2025_v3.json.gz", stable)
-        counts += formula_counts(args.data / "icsd_index" / "cod_filtered_info_2024.json.gz", stable)
-        anonymized = {f: Composition(f).anonymized_formula for f, _ in counts}
-    by_key: dict[tuple[int, str], list[tuple[str, int]]] = {}
-    for (formula, group), n in counts.items():
-        by_key.setdefault((group, anonymized[formula]), []).append((formula, n, (formula, group) in stable))
+        icsd = formula_counts(args.data / "icsd_index" / "icsd_filtered_info_2025_v3.json.gz", stable)
+        cod = formula_counts(args.data / "icsd_index" / "cod_filtered_info_2024.json.gz", stable)
+        anonymized = {f: Composition(f).anonymized_formula for f, _ in icsd + cod}
+    by_key: dict[tuple[int, str], list[tuple]] = {}
+    for key in icsd + cod:
+        formula, group = key
+        both = icsd[key] > 0 and cod[key] > 0
+        by_key.setdefault((group, anonymized[formula]), []).append((formula, icsd[key] + cod[key], both, key in stable))
     out = {}
     for record in (validate_structure_type(r, "default") for r in pmlxrd_structure_types()):
-        rows = sorted(by_key.get((record.space_group, record.anonymized_formula), []), key=lambda r: (-r[1], not r[2], r[0]))
-        out[record.name] = [[f, n] for f, n, _ in rows[: args.per_type]]
+        rows = sorted(by_key.get((record.space_group, record.anonymized_formula), []), key=lambda r: (not r[2], -r[1], not r[3], r[0]))
+        out[record.name] = [[f, n] for f, n, _, _ in diverse(rows, args.per_type, args.min_distance)]
     meta = {"source": "ICSD and COD indexes of dara-xrd (MIT), ../shared/data/icsd_index/"
                       "icsd_filtered_info_2025_v3.json.gz and cod_filtered_info_2024.json.gz",
             "rule": f"per type: the {args.per_type} integer formulas with its space group and anonymized formula "
-                    "refined most often (ICSD plus COD entries; ties: on the convex hull first, then by formula)",
+                    "in both indexes first, then refined most often (ICSD plus COD entries), then on the convex "
+                    "hull, then by formula; a formula whose electron shares per element (by amount, then "
+                    f"electronegativity) lie within {args.min_distance} of one taken is skipped",
             "script": "benchmarks/build_type_members.py"}  # fmt: skip
     args.out.write_text(json.dumps({"meta": meta, "types": out}, indent=0, sort_keys=True) + "\n")
     empty = [name for name, rows in out.items() if not rows]

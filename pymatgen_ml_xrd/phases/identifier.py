@@ -458,7 +458,7 @@ class PhaseIdentifier:
                               self.scales_)  # fmt: skip
         if guided is None and not found and self.members_:
             names = {row[0] for row in ranked}
-            ranked += [row for row in self._screen(x, target, lines, fwhm, [(p, None) for p in self.members_],
+            ranked += [row for row in self._screen(x, target, lines, fwhm, _with_axial_factors(self.members_),
                                                    self.member_scales_) if row[0] not in names]  # fmt: skip
         named = [(p, None) for p in self.library_.phases if priors and not found and p.structure_type in set(priors)]
         if named:
@@ -471,14 +471,8 @@ class PhaseIdentifier:
         return ranked
 
     def _guided_entries(self, composition: str) -> list[tuple]:
-        """(phase, axial factors) of the composition's candidates: each as it is, and with its
-        free axes (c; b and c below tetragonal) stretched by -4 %, +4 %."""
-        out = []
-        for phase in self.composition_candidates(composition):
-            out.append((phase, None))
-            for factors in AXIAL_FACTORS.get(phase.crystal_system, ()):
-                out.append((phase, np.array(factors)))
-        return out
+        """(phase, axial factors) of the composition's candidates (:func:`_with_axial_factors`)."""
+        return _with_axial_factors(self.composition_candidates(composition))
 
     def _screen(self, x, target, lines, fwhm, entries: list, scales: NDArray,
                 k: int | None = None) -> list[tuple[str, float, float, NDArray]]:  # fmt: skip
@@ -557,6 +551,17 @@ class PhaseIdentifier:
                                    zero=result.zero, displacement=result.displacement, two_theta=x, observed=y,
                                    calculated=result.y_calc, background=result.background, components=components,
                                    wavelength=lam, lines=lines, candidates=candidates, seconds=seconds)  # fmt: skip
+
+
+def _with_axial_factors(phases: list) -> list[tuple]:
+    """(phase, axial factors or None) of phases whose lattices are estimates: each as it is, and
+    with its free axes (c; b and c below tetragonal) stretched by -4 %, +4 % (``AXIAL_FACTORS``)."""
+    out = []
+    for phase in phases:
+        out.append((phase, None))
+        for factors in AXIAL_FACTORS.get(phase.crystal_system, ()):
+            out.append((phase, np.array(factors)))
+    return out
 
 
 def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:

@@ -1,0 +1,78 @@
+"""Members of the default structure types with their common chemistry (identification.type_members)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.core import Composition, Lattice, Structure
+from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+from pymatgen_ml_xrd import PhaseIdentifier, XRDCalculator
+from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.identification.substitution import closest_substitution
+from pymatgen_ml_xrd.identification.type_members import member_formulas, member_structures
+
+# calcite, Markgraf & Reeder (1985)
+CALCITE = Structure.from_spacegroup("R-3c", Lattice.hexagonal(4.988, 17.061), ["Ca", "C", "O"],
+                                    [[0, 0, 0], [0, 0, 0.25], [0.2578, 0, 0.25]])  # fmt: skip
+# siderite FeCO3 (Effenberger, Mereiter & Zemann 1981): a 6 % and c 10 % shorter than calcite's
+SIDERITE = Structure.from_spacegroup("R-3c", Lattice.hexagonal(4.6916, 15.3796), ["Fe", "C", "O"],
+                                     [[0, 0, 0], [0, 0, 0.25], [0.2748, 0, 0.25]])  # fmt: skip
+
+
+def test_the_closest_substitution_puts_cations_on_cation_sites():
+    made = closest_substitution(CALCITE, "MnCO3")
+    assert made.composition.reduced_formula == "MnCO3"
+    for old, new in zip(CALCITE, made):  # Mn where Ca was, C and O kept
+        assert new.specie.symbol == {"Ca": "Mn", "C": "C", "O": "O"}[old.specie.symbol]
+    assert closest_substitution(CALCITE, "CaF2") is None  # another stoichiometry
+
+
+def test_the_shipped_table_matches_the_types_it_lists():
+    from pymatgen_ml_xrd.identification.plugins import all_structure_types
+
+    table = member_formulas()
+    records = {r.name: r for r in all_structure_types()}
+    assert set(table) <= set(records) and sum(map(len, table.values())) > 1000
+    for name, formulas in table.items():
+        assert len(set(formulas)) == len(formulas)
+        for formula in formulas:
+            assert Composition(formula).anonymized_formula == records[name].anonymized_formula, (name, formula)
+    assert {"FeCO3", "NaNO3"} <= set(table["Perovskite-NdAlO3"])  # the calcite type's key
+
+
+def test_members_keep_the_host_symmetry_and_skip_the_prototypes_own_formulas():
+    disordered = CALCITE.copy()
+    disordered.replace_species({"Ca": {"Ca": 0.5, "Mg": 0.5}})
+    made = member_structures({"Perovskite-NdAlO3": [disordered, CALCITE]}, per_type=6)
+    formulas = [s.composition.reduced_formula for _, s, _, _ in made]
+    expected = [f for f in member_formulas()["Perovskite-NdAlO3"][:6] if f != "CaCO3"]
+    assert formulas == expected  # CaCO3 is the prototype itself
+    for name, structure, type_name, host in made:
+        assert host == 1 and type_name == "Perovskite-NdAlO3"  # never the disordered prototype
+        assert name == f"Perovskite-NdAlO3 [{structure.composition.reduced_formula} from CaCO3]"
+        assert SpacegroupAnalyzer(structure, symprec=0.1).get_space_group_number() == 167
+
+
+def test_a_blind_search_names_a_member_whose_chemistry_no_prototype_has():
+    dg = XRDCalculator("CuKa").get_diffractogram(SIDERITE, two_theta_range=(15, 90), step=0.02,
+                                                 profile="pseudo-voigt", kalpha2=True, caglioti=(0.01, 0.0, 0.004),
+                                                 eta=0.4, crystallite_size=None, normalize=False)  # fmt: skip
+    y = np.random.default_rng(0).poisson(dg.y / dg.y.max() * 2e4 + 200).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pid = PhaseIdentifier("default", max_phases=1)
+        result = pid.identify((dg.x, y, "CuKa1"))
+    assert result.phases and result.phases[0].structure_type == "Perovskite-NdAlO3"
+    assert result.phases[0].name.startswith("Perovskite-NdAlO3 [FeCO3 from CaCO3]")
+    assert np.allclose(result.phases[0].lattice[:3], SIDERITE.lattice.abc, rtol=0.01)
+    assert all(p.source == "member" for p in pid.members_)
+    assert PhaseIdentifier({"NaCl": CALCITE}).members_ == []  # members belong to the default library only
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True])
+def test_members_must_be_a_count(bad):
+    with pytest.raises(InvalidParameterError, match="members"):
+        PhaseIdentifier({"calcite": CALCITE}, members=bad)
