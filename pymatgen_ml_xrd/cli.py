@@ -11,7 +11,7 @@
                    [--threshold 0.8] [--verify] [--composition FORMULA ...] [--png FILE] [--json]
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
-                   [--composition FORMULA] [--texture H K L] [--png FILE] [--json]
+                   [--composition FORMULA] [--texture H K L] [--members 16] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
@@ -357,7 +357,8 @@ def _phases(args: argparse.Namespace) -> int:
         if not isinstance(item, Diffractogram):
             raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
     identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases,
-                                 texture=tuple(args.texture) if args.texture else None)  # fmt: skip
+                                 texture=tuple(args.texture) if args.texture else None,
+                                 members=args.members)  # fmt: skip
     results = []
     for k, (path, item) in enumerate(zip(args.pattern, items)):
         found = identifier.identify(item, composition=args.composition)
@@ -382,15 +383,20 @@ def _phases(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    """A count on the command line: an integer >= 1."""
+def _positive_int(text: str, minimum: int = 1) -> int:
+    """A count on the command line: an integer >= ``minimum`` (1)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
     return value
+
+
+def _count(text: str) -> int:
+    """A count that may be 0."""
+    return _positive_int(text, minimum=0)
 
 
 _HELP = argparse.ArgumentDefaultsHelpFormatter  # every subcommand's help shows its defaults
@@ -469,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "of its stoichiometry, so phases absent from the references can be found and refined")
     phs.add_argument("--texture", nargs=3, type=float, default=None, metavar=("H", "K", "L"),
                      help="refine a March-Dollase preferred orientation along this plane normal (plates: their face)")
+    phs.add_argument("--members", type=_count, default=16,
+                     help="with the default references and no composition: common formulas per structure type "
+                          "put on its prototypes and screened too (0: the prototypes alone)")
     phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
     phs.add_argument("--json", action="store_true", help="machine-readable output")
     phs.set_defaults(func=_phases)
