@@ -11,9 +11,10 @@ are the negatives of the "unknown" decision.
 Answers compared on each scan, right when the answer is the scan's type (a type that the default
 plugin lists as equivalent - one structure under two names, ``equivalent_types`` - counts as it):
 - ``rcnets``: StructureTypeIdentifier().predict (the union of RCNets, R0 of its weights);
-- ``screening``: the best cosine of the catalogue references (prototypes and members), the
-  lattice scaled by +-3 %;
-- ``verified``: PhaseIdentifier("default", max_phases=1), the type of the phase it refines;
+- ``screening``: the best cosine of the catalogue references (the library's prototypes and
+  members, not the common formulas), the lattice scaled by +-3 %;
+- ``verified``: PhaseIdentifier("default", max_phases=1), the type of the phase it refines
+  (its blind search includes the types' common formulas, ``members=16``);
 - ``guided``: the same with the scan's formula (``identify(..., composition=)``): every type
   with that stoichiometry, the formula's elements on its prototypes, refined against the scan.
   This is a different task from the anchors' (CrySTINet uses no composition); a user who knows

@@ -66,8 +66,10 @@ def scattering_signature(formula: str) -> tuple[float, ...]:
     give nearly the same pattern once the lattice is scaled."""
     from pymatgen.core import Composition
 
+    from pymatgen_ml_xrd.identification.substitution import electronegativity
+
     comp = Composition(formula).reduced_composition
-    elements = sorted(comp.elements, key=lambda e: (comp[e], e.X if e.X == e.X else 0.0))
+    elements = sorted(comp.elements, key=lambda e: (comp[e], electronegativity(e)))
     electrons = [e.Z * comp[e] for e in elements]
     total = sum(electrons)
     return tuple(v / total for v in electrons)
@@ -124,7 +126,8 @@ def main() -> None:
                     "hull, then by formula; a formula whose electron shares per element (by amount, then "
                     f"electronegativity) lie within {args.min_distance} of one taken is skipped",
             "script": "benchmarks/build_type_members.py"}  # fmt: skip
-    args.out.write_text(json.dumps({"meta": meta, "types": out}, indent=0, sort_keys=True) + "\n")
+    lines = [f"{json.dumps(name)}: {json.dumps(rows)}" for name, rows in sorted(out.items())]  # one type a line
+    args.out.write_text(f'{{"meta": {json.dumps(meta, sort_keys=True)},\n"types": {{\n' + ",\n".join(lines) + "\n}}\n")
     empty = [name for name, rows in out.items() if not rows]
     print(f"{len(out)} types, {sum(len(r) for r in out.values())} formulas; {len(empty)} types without any: {empty}")
 

@@ -25,7 +25,7 @@ from pymatgen.core import Composition, Element, Structure
 
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
-__all__ = ["substitutions", "type_candidates", "parse_formula"]
+__all__ = ["closest_substitution", "electronegativity", "parse_formula", "substitutions", "type_candidates"]
 
 MAX_ORDERINGS = 24  # most element orderings tried per prototype (4 elements of equal amount)
 
@@ -128,7 +128,8 @@ def type_candidates(formula: str | Composition, records: Iterable) -> list[tuple
     return out
 
 
-def _electronegativity(element: Element) -> float:
+def electronegativity(element: Element) -> float:
+    """Pauling electronegativity of ``element`` (0 for the noble gases, which have none)."""
     x = element.X
     return float(x) if x == x else 0.0  # noble gases have none (NaN): they sit with the metals
 
@@ -141,9 +142,9 @@ def closest_substitution(structure: Structure, formula: str | Composition, volum
     made = substitutions(structure, formula, volumes)
     if not made:
         return None
-    old = [_electronegativity(site.specie) for site in structure]
+    old = [electronegativity(site.specie) for site in structure]
 
     def mismatch(s: Structure) -> float:
-        return sum(abs(a - _electronegativity(site.specie)) for a, site in zip(old, s))
+        return sum(abs(a - electronegativity(site.specie)) for a, site in zip(old, s))
 
     return min(made, key=mismatch)

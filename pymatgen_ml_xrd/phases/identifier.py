@@ -227,8 +227,8 @@ class PhaseIdentifier:
             composition is also sought among this many common formulas of every type (the ICSD's
             and COD's most refined compounds of its space group and stoichiometry, put on its
             prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), screened over the
-            isotropic scales ``MEMBER_SCALES``; built on first use (about half a minute). 0: the
-            prototypes alone.
+            isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 %; built
+            on first use (seconds). 0: the prototypes alone.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
@@ -289,19 +289,21 @@ class PhaseIdentifier:
             return []
         from pymatgen_ml_xrd.identification.plugins import all_structure_types
         from pymatgen_ml_xrd.identification.type_members import member_structures
+        from pymatgen_ml_xrd.phases.references import catalogue_prototypes
 
-        hosts = {r.name: [p for p in self.library_.phases if p.name.startswith(f"{r.name} [")]
-                 for r in all_structure_types()}  # fmt: skip
+        hosts = catalogue_prototypes(self.library_, [r.name for r in all_structure_types()])
+        taken = set(self.library_.names) | set(self._extra)
         out = []
         made = member_structures({k: [p.structure for p in v] for k, v in hosts.items()}, self.members)
         for name, structure, type_name, index in made:
             host = hosts[type_name][index]
-            if name in self._extra or name in self.library_.names:
+            if name in taken:
                 continue
             # the host's cell with other elements on its sites: the host's symmetry, no spglib call
             phase = ReferencePhase(name=name, structure=structure, crystal_system=host.crystal_system,
                                    space_group=host.space_group, source="member", structure_type=host.structure_type)
             self._extra[name] = phase
+            taken.add(name)
             out.append(phase)
         return out
 

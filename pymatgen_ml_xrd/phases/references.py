@@ -27,7 +27,8 @@ from pymatgen.core import IStructure, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 
-__all__ = ["LATTICE_FREE", "PeakTable", "ReferenceLibrary", "ReferencePhase", "lorentz_polarisation"]
+__all__ = ["LATTICE_FREE", "PeakTable", "ReferenceLibrary", "ReferencePhase", "catalogue_prototypes",
+           "lorentz_polarisation"]
 
 #: free lattice parameters (indices into a, b, c, alpha, beta, gamma) and ties per crystal system
 LATTICE_FREE = {
@@ -289,3 +290,11 @@ def _catalogue_items() -> list:
             taken.add(name)
             out.append((name, structure, record.source, aliases.get(record.name, record.name)))
     return out
+
+
+def catalogue_prototypes(library: ReferenceLibrary, type_names) -> dict[str, list[ReferencePhase]]:
+    """{type name: the library's references of that structure-type record} for a library built
+    from "default": the references :func:`_catalogue_items` named "TYPE [FORMULA]", by the name the
+    type was registered under (before ``equivalent_types`` merges two names)."""
+    return {name: [p for p in library.phases if p.name.startswith(f"{name} [")] for name in type_names}
+
