@@ -167,3 +167,52 @@ def test_command_line_phases(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)[0]
     assert sorted(p["name"] for p in out["phases"]) == ["NaCl", "Si"] and out["wavelength"] == pytest.approx(1.54056)
     assert (tmp_path / "fit.png").is_file()
+
+
+def test_a_reference_with_one_axis_far_off_is_found_by_the_axial_screen(library):
+    """A DFT-like reference whose b axis is 8 % too long (as MP's alpha-V2O5 interlayer axis is)
+    is found in a mixture and refined back to the measured cell; screened isotropically only
+    (axial_strain=0) it cannot reach it."""
+    ref = library["LiFePO4_mp-18951"]
+    a, b, c = ref.lattice.abc
+    true = Structure(Lattice.orthorhombic(a * 0.99, b * 0.92, c * 0.99), ref.species, ref.frac_coords)
+    x, y = _scan([(NACL, 0.5), (true, 0.5)], seed=4)
+    result = PhaseIdentifier(library, max_phases=3).identify((x, y, "CuKa1"))
+    assert sorted(result.names) == ["LiFePO4_mp-18951", "NaCl"]
+    got = next(p for p in result.phases if p.name == "LiFePO4_mp-18951").lattice
+    np.testing.assert_allclose(got[:3], true.lattice.abc, rtol=3e-3)
+    plain = PhaseIdentifier(library, max_phases=3, axial_strain=0).identify((x, y, "CuKa1"))
+    phase = next((p for p in plain.phases if p.name == "LiFePO4_mp-18951"), None)
+    assert phase is None or abs(phase.lattice[1] / true.lattice.b - 1) > 0.01
+    assert result.rwp < plain.rwp
+    with pytest.raises(InvalidParameterError, match="axial_strain"):
+        PhaseIdentifier(library, axial_strain=0.5)
+
+
+def test_axial_factors_follow_the_free_axes():
+    from pymatgen_ml_xrd.phases.identifier import axial_factors
+
+    assert axial_factors("cubic", 0.08) == ()
+    assert axial_factors("tetragonal", 0.04) == ((1.0, 1.0, 0.96), (1.0, 1.0, 1.04))
+    assert len(axial_factors("hexagonal", 0.08)) == 4 and len(axial_factors("orthorhombic", 0.08)) == 24
+    assert axial_factors("monoclinic", 0.0) == ()
+
+
+def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
+    """Two crystallite sizes of NaCl (sharp and broad peaks) are one phase: a near-identical rock
+    salt reference would fit the peak shape as a 'second phase' without the shadow rule."""
+    from pymatgen_ml_xrd.phases import identifier
+
+    calc = XRDCalculator("CuKa")
+    total = 0
+    for caglioti in ((0.0, 0.0, 0.002), (0.05, 0.0, 0.08)):
+        dg = calc.get_diffractogram(NACL, two_theta_range=(10, 90), step=0.02, profile="pseudo-voigt", kalpha2=True,
+                                    caglioti=caglioti, eta=0.4, crystallite_size=None, normalize=False)  # fmt: skip
+        total = total + dg.y / dg.y.max()
+    y = np.random.default_rng(5).poisson(total / total.max() * 2e4 + 300).astype(float)
+    twin = NACL.copy()
+    twin.scale_lattice(NACL.volume * 1.008**3)
+    refs = {"NaCl": NACL, "NaCl-b": twin, "Si": SI}
+    assert PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names in (["NaCl"], ["NaCl-b"])
+    monkeypatch.setattr(identifier, "SHADOW_TOLERANCE", -1.0)
+    assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 2

@@ -35,7 +35,7 @@ from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
-from pymatgen_ml_xrd.phases.refinement import PhaseState, RefinementResult, refine
+from pymatgen_ml_xrd.phases.refinement import LATTICE_RANGE, PhaseState, RefinementResult, refine
 from pymatgen_ml_xrd.phases.screening import screen_scores
 
 __all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emission_lines"]
@@ -50,15 +50,31 @@ MEMBER_SCALES = (0.90, 1.10)
 FINALISTS = 3  # candidates refined fully for every phase added
 SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
-_AXIS = (0.96, 1.0, 1.04)
-AXIAL_FACTORS: dict[str, tuple[tuple[float, float, float], ...]] = {
-    "cubic": (),
-    "tetragonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
-    "hexagonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
-    "trigonal": tuple((1.0, 1.0, c) for c in _AXIS if c != 1.0),
-    **{system: tuple((1.0, b, c) for b in _AXIS for c in _AXIS if (b, c) != (1.0, 1.0))
-       for system in ("orthorhombic", "monoclinic", "triclinic")},
-}
+# A phase added whose refined cell is within this share (lengths; angles within 1 deg) of a found
+# phase of the same space group only reshapes that phase's peaks: it is not taken as a phase.
+SHADOW_TOLERANCE = 0.02
+AXIAL_STEP = 0.04  # step of the axial stretches screened
+
+
+def axial_factors(crystal_system: str, strain: float) -> tuple[tuple[float, float, float], ...]:
+    """The (a, b, c) factors screened besides the cell as it is: the free axes of the crystal
+    system (c; b and c below tetragonal, relative to a) stretched by the multiples of
+    ``AXIAL_STEP`` up to +-``strain`` (a fraction); the isotropic scale covers the rest."""
+    n = int(round(strain / AXIAL_STEP + 1e-9))
+    axis = [1.0 + AXIAL_STEP * i for i in range(-n, n + 1)]
+    if crystal_system in ("tetragonal", "hexagonal", "trigonal"):
+        return tuple((1.0, 1.0, c) for c in axis if c != 1.0)
+    if crystal_system in ("orthorhombic", "monoclinic", "triclinic"):
+        return tuple((1.0, b, c) for b in axis for c in axis if (b, c) != (1.0, 1.0))
+    return ()
+
+
+# Composition-guided candidates and members are screened with their free axes stretched by
+# +-4 % (their axial ratios are those of a prototype of other chemistry).
+ESTIMATE_STRAIN = 0.04
+# Library references, by default, by up to +-8 %: DFT-relaxed cells (Materials Project, PBE) are
+# off by that much along weakly bound axes (alpha-V2O5 mp-25279: its interlayer axis 9 % long).
+LIBRARY_STRAIN = 0.08
 
 
 def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tuple[float, float], ...]:
@@ -227,15 +243,22 @@ class PhaseIdentifier:
             composition is also sought among this many common formulas of every type (the ICSD's
             and COD's most refined compounds of its space group and stoichiometry, put on its
             prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), screened over the
-            isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 %; built
+            isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 % (``ESTIMATE_STRAIN``); built
             on first use (seconds). 0: the prototypes alone.
+        axial_strain: the free axes of every library reference (c; b and c below tetragonal)
+            are also screened stretched by the multiples of 4 % up to +-this fraction, and a
+            reference chosen so is refined around its stretched cell. None (default): 0.08 for
+            a library of your own (``LIBRARY_STRAIN``: DFT-relaxed cells are that far off along
+            weakly bound axes), 0 for "default" (its types' members are screened +-4 %). 0: the
+            isotropic scales alone. Each step multiplies the screening of non-cubic references.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
                  lattice_scales: tuple[float, float, float] = (0.97, 1.03, 0.002), n_candidates: int = 5,
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
                  background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
-                 texture: tuple[int, int, int] | None = None, members: int = 16) -> None:
+                 texture: tuple[int, int, int] | None = None, members: int = 16,
+                 axial_strain: float | None = None) -> None:
         _check_count("max_phases", max_phases)
         _check_count("members", members, minimum=0)
         _check_count("n_candidates", n_candidates)
@@ -274,6 +297,9 @@ class PhaseIdentifier:
                 raise InvalidParameterError(f"texture must be a plane normal (h, k, l), not all zero, got {texture!r}")
             texture = tuple(float(v) for v in hkl)
         self.texture = texture
+        if axial_strain is not None and not (isinstance(axial_strain, (int, float)) and 0 <= axial_strain <= 0.2):
+            raise InvalidParameterError(f"axial_strain must be None or a fraction in [0, 0.2], got {axial_strain!r}")
+        self.axial_strain = axial_strain
         emission_lines(1.54056, kalpha2)  # validates kalpha2
 
     @property
@@ -306,6 +332,14 @@ class PhaseIdentifier:
             taken.add(name)
             out.append(phase)
         return out
+
+    @property
+    def axial_strain_(self) -> float:
+        """The axial stretch screened for library references (``axial_strain``; None: 0 for the
+        "default" catalogue, whose types' members are screened stretched, else ``LIBRARY_STRAIN``)."""
+        if self.axial_strain is not None:
+            return float(self.axial_strain)
+        return 0.0 if isinstance(self.references, str) and self.references == "default" else LIBRARY_STRAIN
 
     @property
     def skipped_(self) -> dict[str, str]:
@@ -358,12 +392,15 @@ class PhaseIdentifier:
             for name, _score, _scale, start in ranked:
                 reference = self.reference(name)
                 estimated = (guided is not None and not found) or reference.source == "member"
-                bounded = start if estimated else reference.lattice_parameters
+                ratios = start[:3] / reference.lattice_parameters[:3]
+                stretched = ratios.max() > ratios.min() * (1.0 + 1e-9)  # screened with an axial factor
+                bounded = start if estimated or stretched else reference.lattice_parameters
                 trial = [*found, PhaseState(reference, start, u=0.0, w=fwhm**2, eta=0.5,
                                             start_lattice=bounded)]  # fmt: skip
                 quick.append(refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
                                     zero=result.zero if result else 0.0,
                                     displacement=result.displacement if result else 0.0, max_nfev=8))  # fmt: skip
+            quick = [f for f in quick if not self._rejected(f)]
             if not quick:
                 break
             # quick fits rank the candidates; the best FINALISTS are refined fully and the best of
@@ -371,6 +408,9 @@ class PhaseIdentifier:
             finalists = [refine(x, y, f.phases, lines, self.background_degree, refine_displacement=lab, zero=f.zero,
                                 displacement=f.displacement, max_nfev=60, texture=self.texture)
                          for f in sorted(quick, key=lambda f: f.bic)[:FINALISTS]]  # fmt: skip
+            finalists = [f for f in finalists if not self._rejected(f)]
+            if not finalists:
+                break
             best = _most_symmetric_of_the_best(finalists)
             before = result if result is not None else self._background_only(x, y, lines)
             fractions = _weight_fractions(best.phases)
@@ -451,13 +491,19 @@ class PhaseIdentifier:
                     priors: list[str] | None) -> list[tuple[str, float, float, NDArray]]:  # fmt: skip
         """The screened candidates of the next phase (:meth:`_screen` rows): of the composition
         (``guided`` entries) for the first phase when one is given, else of the library without
-        the phases found, with, for the first phase, the best members (``members_``) and the
+        the phases found (and the best few of them with their free axes stretched,
+        ``axial_strain_``), with, for the first phase, the best members (``members_``) and the
         best reference of each prior type."""
         if guided is not None and not found:
             return self._screen(x, target, lines, fwhm, guided, self.guided_scales_, 2 * self.n_candidates + 2)
         taken = {s.reference.name for s in found}
-        ranked = self._screen(x, target, lines, fwhm, [(p, None) for p in self.library_.phases if p.name not in taken],
-                              self.scales_)  # fmt: skip
+        library = [p for p in self.library_.phases if p.name not in taken]
+        ranked = self._screen(x, target, lines, fwhm, [(p, None) for p in library], self.scales_)
+        stretched = _with_axial_factors(library, self.axial_strain_, as_it_is=False)
+        if stretched:  # a few more: the best of the references with an axis off, beside (not instead of) those
+            scores = {row[0]: row[1] for row in ranked}
+            ranked += [row for row in self._screen(x, target, lines, fwhm, stretched, self.scales_,
+                                                   max(self.n_candidates // 2, 1)) if row[1] > scores.get(row[0], 0.0)]  # fmt: skip
         if guided is None and not found and self.members_:
             names = {row[0] for row in ranked}
             ranked += [row for row in self._screen(x, target, lines, fwhm, _with_axial_factors(self.members_),
@@ -531,6 +577,24 @@ class PhaseIdentifier:
                 ranked[name] = (name, float(top[i]), s, lattices[i] * np.array([s] * 3 + [1.0] * 3))
         return list(ranked.values())
 
+    def _rejected(self, fit: RefinementResult) -> bool:
+        """Whether the phase ``fit`` adds is no phase: it shadows a found one (:func:`_shadows`), or
+        a library reference screened stretched was refined to axial ratios more than
+        ``axial_strain_`` + half the refinement range (``LATTICE_RANGE``) from its own (a distractor
+        bent onto misfit, not a cell a DFT error explains)."""
+        if _shadows(fit):
+            return True
+        last = fit.phases[-1]
+        reference = last.reference
+        if reference.source in ("member", "substituted"):
+            return False
+        start = last.start_lattice[:3] / reference.lattice_parameters[:3]
+        if start.max() <= start.min() * (1.0 + 1e-9):
+            return False  # screened isotropically: bounded around its own cell
+        ratios = last.lattice[:3] / reference.lattice_parameters[:3]
+        limit = max(self.axial_strain_, ESTIMATE_STRAIN) + LATTICE_RANGE / 2
+        return bool(ratios.max() / ratios.min() - 1.0 > limit)
+
     def _background_only(self, x, y, lines) -> RefinementResult:
         return refine(x, y, [], lines, self.background_degree, refine_displacement=False, max_nfev=1)
 
@@ -555,15 +619,31 @@ class PhaseIdentifier:
                                    wavelength=lam, lines=lines, candidates=candidates, seconds=seconds)  # fmt: skip
 
 
-def _with_axial_factors(phases: list) -> list[tuple]:
-    """(phase, axial factors or None) of phases whose lattices are estimates: each as it is, and
-    with its free axes (c; b and c below tetragonal) stretched by -4 %, +4 % (``AXIAL_FACTORS``)."""
+def _with_axial_factors(phases: list, strain: float = ESTIMATE_STRAIN, as_it_is: bool = True) -> list[tuple]:
+    """(phase, axial factors or None) of ``phases``: each as it is (unless not ``as_it_is``), and
+    with its free axes stretched by up to +-``strain`` (:func:`axial_factors`)."""
     out = []
     for phase in phases:
-        out.append((phase, None))
-        for factors in AXIAL_FACTORS.get(phase.crystal_system, ()):
+        if as_it_is:
+            out.append((phase, None))
+        for factors in axial_factors(phase.crystal_system, strain):
             out.append((phase, np.array(factors)))
     return out
+
+
+def _shadows(fit: RefinementResult) -> bool:
+    """Whether the last phase of ``fit`` shadows an earlier one: the same space group and a refined
+    cell within ``SHADOW_TOLERANCE`` (two copies of one pattern fit peak shapes, not phases)."""
+    if len(fit.phases) < 2:
+        return False
+    new = fit.phases[-1]
+    for old in fit.phases[:-1]:
+        if old.reference.space_group != new.reference.space_group:
+            continue
+        lengths = np.abs(new.lattice[:3] / old.lattice[:3] - 1.0)
+        if lengths.max() <= SHADOW_TOLERANCE and np.abs(new.lattice[3:] - old.lattice[3:]).max() <= 1.0:
+            return True
+    return False
 
 
 def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
