@@ -128,28 +128,38 @@ def answer_rows(items: list, negative: bool = False) -> list[dict]:
     return rows
 
 
-def verified_identifier(items: list) -> dict:
-    """StructureTypeIdentifier(verify=True).predict of each positive scan without its formula: the
-    blind fit with the RCNets' top-5 types as priors and the default "unknown" threshold."""
+def verified_identifier(items: list, negatives: list = (), max_rwp: float | None = None) -> dict:
+    """StructureTypeIdentifier(verify=True).predict of each scan without its formula: the blind fit
+    with the RCNets' top-5 types as priors and the "unknown" threshold ``max_rwp`` (None: the
+    estimator's default, ``MAX_RWP["blind"]``). Right: the scan's type for positives ``items``,
+    "unknown" for ``negatives`` (scans of types the catalogue does not hold)."""
     from pymatgen_ml_xrd import StructureTypeIdentifier
     from pymatgen_ml_xrd.identification.default_plugin import equivalent_types
 
     aliases = equivalent_types()
     by_key = type_names_by_key()
-    ident = StructureTypeIdentifier(verify=True)
+    ident = StructureTypeIdentifier(verify=True, max_rwp=max_rwp)
     rows = []
-    for scan, formula, keys in items:
-        truth = {aliases.get(n, n) for k in keys for n in by_key.get(k, [])}
+    labelled = [(scan, formula, keys, False) for scan, formula, keys in items]
+    labelled += [(scan, formula, (), True) for scan, formula in negatives]
+    for scan, formula, keys, negative in labelled:
+        truth = {"unknown"} if negative else {aliases.get(n, n) for k in keys for n in by_key.get(k, [])}
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             answer = str(ident.predict([scan.pattern])[0])
-        rows.append({"scan": scan.name, "formula": formula, "answer": answer, "right": aliases.get(answer, answer) in truth,
-                     "seconds": time.perf_counter() - t0})  # fmt: skip
+        rows.append({"scan": scan.name, "formula": formula, "answer": answer, "negative": negative,
+                     "right": aliases.get(answer, answer) in truth, "seconds": time.perf_counter() - t0})  # fmt: skip
         print(f"  {scan.name:<38} {'+' if rows[-1]['right'] else '-'} {answer}", flush=True)
-    return {"summary": {"n": len(rows), "top1": float(np.mean([r["right"] for r in rows])),
-                        "unknown": float(np.mean([r["answer"] == "unknown" for r in rows])),
-                        "seconds_per_scan": float(np.mean([r["seconds"] for r in rows]))}, "rows": rows}  # fmt: skip
+    pos = [r for r in rows if not r["negative"]]
+    neg = [r for r in rows if r["negative"]]
+    summary = {"max_rwp": ident.max_rwp, "n": len(pos), "top1": float(np.mean([r["right"] for r in pos])),
+               "unknown": float(np.mean([r["answer"] == "unknown" for r in pos])),
+               "seconds_per_scan": float(np.mean([r["seconds"] for r in rows]))}  # fmt: skip
+    if neg:
+        summary.update(negatives=len(neg), negatives_unknown=float(np.mean([r["right"] for r in neg])),
+                       open_set_accuracy=float(np.mean([r["right"] for r in rows])))  # fmt: skip
+    return {"summary": summary, "rows": rows}
 
 
 def unknown_threshold(rows: list[dict], answer: str) -> dict:
@@ -184,16 +194,19 @@ def main() -> None:
     ap.add_argument("--no-negatives", action="store_true", help="skip the rruff90 scans of other types")
     ap.add_argument("--verified-identifier", action="store_true",
                     help="only StructureTypeIdentifier(verify=True).predict on the positives, without formulas "
-                         "(the RCNets' top-5 as priors of the blind fit)")
+                         "(the RCNets' top-5 as priors of the blind fit); with the negatives unless --no-negatives")
+    ap.add_argument("--max-rwp", type=float, default=None,
+                    help="with --verified-identifier: its 'unknown' threshold (default: the estimator's)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "measured_types.json")
     args = ap.parse_args()
     positives, negatives = labelled_scans(args.data)
     if args.limit:
         positives, negatives = positives[:args.limit], negatives[:args.limit]
     if args.verified_identifier:
-        result = verified_identifier(positives)
+        result = verified_identifier(positives, () if args.no_negatives else negatives, args.max_rwp)
         print(result["summary"])
-        write_json(args.out.with_name("measured_types_identifier.json"), {"machine": machine(), **result})
+        suffix = "" if args.max_rwp is None else f"_rwp{args.max_rwp:g}"
+        write_json(args.out.with_name(f"measured_types_identifier{suffix}.json"), {"machine": machine(), **result})
         return
     print(f"{len(positives)} scans of catalogue types, {len(negatives)} of other types")
     rows = answer_rows(positives)

@@ -11,7 +11,8 @@
                    [--threshold 0.8] [--verify] [--composition FORMULA ...] [--png FILE] [--json]
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
-                   [--composition FORMULA] [--texture H K L] [--members 16] [--png FILE] [--json]
+                   [--composition FORMULA] [--texture H K L] [--members 16]
+                   [--axial-strain FRACTION] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
@@ -358,7 +359,7 @@ def _phases(args: argparse.Namespace) -> int:
             raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
     identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases,
                                  texture=tuple(args.texture) if args.texture else None,
-                                 members=args.members)  # fmt: skip
+                                 members=args.members, axial_strain=args.axial_strain)  # fmt: skip
     results = []
     for k, (path, item) in enumerate(zip(args.pattern, items)):
         found = identifier.identify(item, composition=args.composition)
@@ -397,6 +398,17 @@ def _positive_int(text: str, minimum: int = 1) -> int:
 def _count(text: str) -> int:
     """A count that may be 0."""
     return _positive_int(text, minimum=0)
+
+
+def _strain(text: str) -> float:
+    """A lattice strain on the command line: a fraction in [0, 0.2]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.2], got {text!r}") from None
+    if not 0.0 <= value <= 0.2:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.2], got {value:g}")
+    return value
 
 
 _HELP = argparse.ArgumentDefaultsHelpFormatter  # every subcommand's help shows its defaults
@@ -478,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     phs.add_argument("--members", type=_count, default=16,
                      help="with the default references and no composition: common formulas per structure type "
                           "put on its prototypes and screened too (0: the prototypes alone)")
+    phs.add_argument("--axial-strain", type=_strain, default=None, metavar="FRACTION",
+                     help="screen the references' free axes stretched by up to this fraction (steps of 0.04; "
+                          "default: 0.08 for --references DIR, 0 for the default catalogue)")
     phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
     phs.add_argument("--json", action="store_true", help="machine-readable output")
     phs.set_defaults(func=_phases)

@@ -58,6 +58,26 @@ def test_demo_runs_and_matches_pymatgen(tmp_path, capsys):
     summary = json.loads((tmp_path / "demo.json").read_text())
     assert all(row["same_as_pymatgen"] for row in summary["rows"])
     assert "speed-up" in capsys.readouterr().out
+    classified = summary["classified"]
+    assert [r["structure"] for r in classified] == [r["structure"] for r in summary["rows"]]
+    assert all(len(r["top5"]) == 5 and all(1 <= g <= 230 for g in r["top5"]) for r in classified)
+    measured = summary["measured"]  # the shipped weighed TiO2 + ZnO lab scan: both phases, within 5 wt%
+    assert sorted(measured["phases"]) == sorted(measured["weighed"])
+    for name, weighed in measured["weighed"].items():
+        assert abs(measured["phases"][name] - weighed) < 0.05
+    assert measured["rwp"] < 0.15 and (tmp_path / "measured_fit.png").stat().st_size > 30_000
+
+
+def test_measured_example_is_shipped_with_its_licence():
+    from pymatgen_ml_xrd.examples import anatase, measured_example
+    from pymatgen_ml_xrd.io import read_pattern
+
+    example = measured_example()
+    assert (example.path.parent / "LICENSE-dara").read_text().startswith("MIT License")
+    scan = read_pattern(example.path)
+    assert scan.wavelength == pytest.approx(1.5406, abs=1e-4) and len(scan.x) > 1000
+    assert sum(example.weighed.values()) == pytest.approx(1.0, abs=0.01) and set(example.weighed) == set(example.references)
+    assert anatase().get_space_group_info()[1] == 141 and anatase().composition.reduced_formula == "TiO2"
 
 
 def test_cli_train_both_models(tmp_path, capsys):

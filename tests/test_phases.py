@@ -216,3 +216,12 @@ def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     assert PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names in (["NaCl"], ["NaCl-b"])
     monkeypatch.setattr(identifier, "SHADOW_TOLERANCE", -1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 2
+
+
+def test_command_line_axial_strain_is_a_bounded_fraction(capsys):
+    from pymatgen_ml_xrd import cli
+
+    for bad in ("-0.1", "0.5", "wide"):
+        with pytest.raises(SystemExit):
+            cli.main(["phases", "scan.xy", "--axial-strain", bad])
+        assert "expected a fraction in [0, 0.2]" in capsys.readouterr().err
