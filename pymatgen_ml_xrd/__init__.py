@@ -11,8 +11,9 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 # TensorFlow, when a model is first used, prints oneDNN and CPU-feature lines from C++ to every
-# terminal; they are silenced unless the user chose a level (an import of TensorFlow made before
-# this package's is not affected)
+# terminal; they are silenced unless the user chose a level (TF_CPP_MIN_LOG_LEVEL "0" or "1"):
+# this level for TensorFlow's later messages, pymatgen_ml_xrd.tensorflow_logs for its start-up
+# lines (an import of TensorFlow made before this package's is not affected)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 try:

@@ -140,3 +140,22 @@ def test_cli_help_shows_defaults_and_recipes_are_listed(capsys):
     assert "(default: 5)" in capsys.readouterr().out
     assert cli.main(["recipes"]) == 0
     assert "space-group-v2" in capsys.readouterr().out
+
+
+def test_tensorflow_start_up_lines_stay_off_the_terminal():
+    """A first predict prints none of TensorFlow's C++ start-up lines; a user who asks for them
+    (TF_CPP_MIN_LOG_LEVEL=0) gets the plain import (no descriptor redirected)."""
+    import os
+
+    code = ("import numpy as np\nfrom pymatgen_ml_xrd import SpaceGroupClassifier\n"
+            "print(SpaceGroupClassifier().predict([np.linspace(0, 1, 2126)]).shape)")  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "(1,)" in run.stdout
+    assert "oneDNN" not in run.stderr and "absl::InitializeLog" not in run.stderr, run.stderr
+    code = ("import os\nos.dup2 = None  # any redirect would fail\n"
+            "from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow\nprint(import_tensorflow().__name__)")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"}, timeout=300)  # fmt: skip
+    assert run.returncode == 0 and run.stdout.strip() == "tensorflow", run.stderr

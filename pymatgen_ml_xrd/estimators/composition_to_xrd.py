@@ -134,6 +134,8 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
                 raise InvalidParameterError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
 
     def _keras_loss(self):
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import keras
 
         from pymatgen_ml_xrd.models.deepxrd import PearsonLoss
@@ -175,6 +177,8 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
             validation_data: (compositions, patterns) for early stopping; by default
                 ``validation_fraction`` of the training data.
         """
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import keras
 
         self.params_ = self._fit_params()  # a new fit: any loaded weights are dropped

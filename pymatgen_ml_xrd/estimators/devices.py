@@ -12,6 +12,8 @@ __all__ = ["distribution_strategy"]
 
 def distribution_strategy():
     """``tf.distribute.MirroredStrategy()`` with more than one visible GPU, else the default strategy."""
+    from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+    import_tensorflow()  # loaded quietly once; then the import below is a lookup
     import tensorflow as tf
 
     if len(tf.config.list_physical_devices("GPU")) > 1:

@@ -164,6 +164,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         return _spec_of(self._fit_params())
 
     def _build(self, n_classes: int):
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import keras
 
         from pymatgen_ml_xrd.models import CLASSIFIER_ARCHITECTURES, build_classifier
@@ -176,6 +178,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         return build_classifier(self.spec_.n_points, n_classes, architecture)
 
     def _compile(self, model, total_steps: int) -> None:
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import keras
 
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=max(total_steps, 1),
@@ -524,6 +528,8 @@ def _stretch_schedule(model, total_steps: int) -> None:
     resumed towards a larger ``n_patterns`` would go on at the final, smallest learning rate.
     The optimizer's step count and moments are kept.
     """
+    from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+    import_tensorflow()  # loaded quietly once; then the import below is a lookup
     import keras
 
     schedule = getattr(model.optimizer, "_learning_rate", None)

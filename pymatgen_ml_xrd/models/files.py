@@ -57,6 +57,8 @@ def write_model_files(model, path: str | Path, metadata: dict, include_optimizer
     base.parent.mkdir(parents=True, exist_ok=True)
     tmp = base.with_name(base.name + ".tmp.keras")
     if not include_optimizer:
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import keras
 
         # an uncompiled view on the same layers (keras.models.clone_model keeps the optimizer)
@@ -79,6 +81,8 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
         ModelFileError: a missing file, invalid JSON, another format or version, or a Keras file
             that does not load.
     """
+    from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+    import_tensorflow()  # loaded quietly once; then the import below is a lookup
     import keras
 
     base = model_base(path)

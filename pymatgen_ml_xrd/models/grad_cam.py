@@ -47,6 +47,8 @@ def grad_cam(model, rows: NDArray, output_index: int) -> NDArray[np.float64]:
         InvalidParameterError: rows not 2-D, an output index outside the model's outputs, or a
             model without a feature map.
     """
+    from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+    import_tensorflow()  # loaded quietly once; then the import below is a lookup
     import keras
     import tensorflow as tf  # gradients with respect to an inner layer: the TF backend's tape
 

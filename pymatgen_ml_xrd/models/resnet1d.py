@@ -71,6 +71,8 @@ def build_resnet1d(n_points: int, n_classes: int, architecture: str = "compact",
     The output layer has no softmax (logits, for temperature scaling); it is kept in float32
     under mixed precision.
     """
+    from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+    import_tensorflow()  # loaded quietly once; then the import below is a lookup
     import keras
     from keras import layers
 

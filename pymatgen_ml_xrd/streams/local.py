@@ -130,6 +130,8 @@ class LocalStream:
 
     def as_tf_dataset(self):
         """A ``tf.data.Dataset`` over this stream (for ``keras.Model.fit``)."""
+        from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
+        import_tensorflow()  # loaded quietly once; then the import below is a lookup
         import tensorflow as tf
 
         n_points = self.config.spec.n_points
