@@ -74,3 +74,20 @@ def test_measured_pattern_goes_to_the_calculator_grid():
     rows = patterns_on_grid(dg, grid, 1.5406, XRDCalculator("CuKa1"))
     assert rows.shape == (1, len(grid))
     assert (rows[0, grid < 10] == 0).all() and rows[0, grid > 11].min() > 0  # unmeasured part masked
+
+
+@pytest.mark.parametrize("text", ["# 2theta intensity\n10,0 100,5\n10,02 120,25\n10,04 1,3e2\n",
+                                  "10,0;100,5\n10,02;120,25\n10,04;130\n", "10,0\t100,5\n10,02\t120,25\n10,04\t130\n"])
+def test_decimal_comma_files_are_read_as_such(tmp_path, text):
+    path = tmp_path / "scan.xy"
+    path.write_text(text)
+    pattern = read_pattern(path, "CuKa")
+    np.testing.assert_allclose(pattern.x, [10.0, 10.02, 10.04])
+    np.testing.assert_allclose(pattern.y, [100.5, 120.25, 130.0])
+
+
+def test_comma_separated_columns_keep_their_decimal_points(tmp_path):
+    path = tmp_path / "scan.csv.xy"
+    path.write_text("10.0,100\n10.02,120.5\n10.04,130\n")
+    pattern = read_pattern(path, "CuKa")
+    np.testing.assert_allclose(pattern.y, [100.0, 120.5, 130.0])

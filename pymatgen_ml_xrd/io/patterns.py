@@ -23,6 +23,11 @@ __all__ = ["read_pattern", "read_xy", "read_xrdml", "read_pdcif", "PatternFileEr
 
 _TEXT_SUFFIXES = {".xy", ".xye", ".csv", ".txt", ".dat", ".asc"}
 _SPLIT = re.compile(r"[\s,;]+")
+_SPLIT_NO_COMMA = re.compile(r"[\s;]+")
+# a data line of numbers with decimal commas: at least two, separated by blanks or semicolons,
+# at least one with a comma, none with a point
+_NUMBER_DC = r"[-+]?\d+(?:,\d*)?(?:[eE][-+]?\d+)?"
+_DECIMAL_COMMA_LINE = re.compile(rf"^(?=[^.]*,)(?!.*\.){_NUMBER_DC}(?:[\s;]+{_NUMBER_DC})+$")
 _ESD = re.compile(r"\(\d+\)$")
 
 
@@ -65,16 +70,25 @@ def _finish(path: Path, x, y, wavelength, file_wavelength: float | None) -> Diff
 
 
 def read_xy(path: str | Path, wavelength: str | float | None = None) -> Diffractogram:
-    """Two- or three-column text: 2-theta [deg], intensity[, sigma or anything]."""
+    """Two- or three-column text: 2-theta [deg], intensity[, sigma or anything]. Columns are
+    separated by spaces, tabs, commas or semicolons; a file whose numbers have decimal commas
+    ("10,02 120,5" or "10,02;120,5", as European locales write them) is read as such, decided
+    on its first data line."""
     path = Path(path)
     xs, ys = [], []
+    decimal_comma = None  # decided on the first data line
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, raw in enumerate(fh, start=1):
             stripped = raw.strip()
             if not stripped or stripped[0] in "#!;":  # comment lines; # and ! also end a data line
                 continue
             line = re.split(r"[#!]", stripped, maxsplit=1)[0].strip()
-            fields = [f for f in _SPLIT.split(line) if f]
+            if decimal_comma is None and _DECIMAL_COMMA_LINE.match(line):
+                decimal_comma = True
+            if decimal_comma:
+                fields = [f.replace(",", ".") for f in _SPLIT_NO_COMMA.split(line) if f]
+            else:
+                fields = [f for f in _SPLIT.split(line) if f]
             try:
                 values = [float(f) for f in fields[:2]]
             except ValueError:
@@ -85,6 +99,8 @@ def read_xy(path: str | Path, wavelength: str | float | None = None) -> Diffract
                 raise PatternFileError(f"{path}, line {lineno}: expected two columns, got {raw.strip()!r}")
             if not all(np.isfinite(values)):
                 raise PatternFileError(f"{path}, line {lineno}: non-finite value in {raw.strip()!r}")
+            if decimal_comma is None:
+                decimal_comma = False
             xs.append(values[0])
             ys.append(values[1])
     if not xs:
