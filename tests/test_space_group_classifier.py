@@ -143,6 +143,19 @@ def test_inputs_on_other_grids_and_wavelengths(tiny):
     assert clf.decision_function(peaks).shape == (1, len(GROUPS))
 
 
+def test_intensity_units_do_not_matter(tiny):
+    """Intensities scaled by 1e39, 1e-300 or 1e300 (float32 would overflow or underflow them)
+    give the probabilities of the pattern as it is."""
+    clf, _ = tiny
+    s = SyntheticStructureGenerator(space_groups=[225], seed=4).generate(1)[0]
+    d = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.1)
+    reference = clf.predict_proba([(d.x, d.y)])
+    for factor in (1e39, 1e-300, 1e300):
+        proba = clf.predict_proba([(d.x, d.y * factor)])
+        assert np.isfinite(proba).all()
+        np.testing.assert_allclose(proba, reference, atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "bad, message",
     [(np.zeros(601), "all zero"), (np.full(601, np.nan), "NaN"), (-np.ones(601), "negative"),
