@@ -50,6 +50,7 @@ def test_rows_follow_mendeleev_numbers():
         ("Og2O", "outside the encoder"),
         ("C41H2", "exceed max_count"),
         ("Li0.3333CoO2", "exceed max_count"),
+        ("Fe0.0001O", "would be encoded as 'O2' \\(Fe lost\\)"),
         ("NotAFormula!", "cannot read formula"),
         (Composition({Species("Fe", 3): 2, Species("O", -2): 3}), "Fe3\\+, O2- is not a chemical element"),
         (42, "formula string or a pymatgen Composition"),

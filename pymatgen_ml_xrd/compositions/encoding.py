@@ -82,6 +82,15 @@ class CompositionEncoder:
         counts = {el.symbol: round(n) for el, n in unit.items()}
         if any(abs(n - round(n)) > 1e-6 for n in unit.values()):
             raise CompositionEncodingError(f"formula {comp.formula!r} has no integer formula unit")
+        # pymatgen's integer formula rounds to small denominators: a trace element (Fe0.0001O)
+        # would vanish, and other ratios move; refuse instead of encoding another compound
+        lost = [el.symbol for el in comp if el.symbol not in counts]
+        moved = [el.symbol for el in comp if abs(unit.get_atomic_fraction(el) - comp.get_atomic_fraction(el)) > 0.01]
+        if lost or moved:
+            raise CompositionEncodingError(
+                f"formula {comp.formula!r} has no small integer formula unit: it would be encoded as {unit.formula!r} "
+                f"({', '.join(lost) + ' lost' if lost else ', '.join(moved) + ' fractions moved by more than 0.01'})"
+            )
         return counts
 
     def encode(self, compositions: Iterable) -> NDArray[np.float32]:
