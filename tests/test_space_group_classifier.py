@@ -57,6 +57,53 @@ def test_stream_batch_i_is_the_same_wherever_the_stream_starts():
         LocalStream(_config(), seed=4, start_batch=-1)
 
 
+_FAULT_SCRIPT = """
+import os, signal, sys, time
+from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+
+if __name__ == "__main__":
+    config = BatchConfig.build(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=(2, 14, 62, 194, 225))
+    stream = LocalStream(config, seed=1, n_workers=1, queue_size=1, stall_timeout=8)
+    next(stream)
+    worker = stream._processes[0]
+    folder = stream._folder
+    os.kill(worker.pid, getattr(signal, sys.argv[1]))
+    t0 = time.monotonic()
+    try:
+        for _ in range(10):  # the queued batch, then the fault
+            next(stream)
+        print("no error")
+    except StreamWorkerError as err:
+        print(f"error after {time.monotonic() - t0:.1f} s: {err}")
+    print("worker alive:", worker.is_alive(), "folder left:", os.path.exists(folder))
+"""
+
+
+@pytest.mark.parametrize("sig, message", [("SIGKILL", "died (exit code -9)"), ("SIGSTOP", "delivered no batch in 8 s")])
+def test_stream_worker_killed_or_frozen_is_reported_within_seconds(tmp_path, sig, message):
+    """A worker killed mid-stream (an OOM kill) or stopped: next() raises StreamWorkerError
+    within seconds instead of blocking for ever, and no worker or batch folder is left."""
+    import re
+    import subprocess
+    import sys
+
+    script = tmp_path / "fault.py"
+    script.write_text(_FAULT_SCRIPT)
+    run = subprocess.run([sys.executable, str(script), sig], capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert message in run.stdout, run.stdout + run.stderr[-2000:]
+    seconds = float(re.search(r"error after ([0-9.]+) s", run.stdout).group(1))
+    assert seconds < 30
+    assert "worker alive: False folder left: False" in run.stdout
+
+
+def test_stream_stall_timeout_is_validated():
+    for bad in (0, -1.0, float("nan"), True, "10"):
+        with pytest.raises(ValueError, match="stall_timeout"):
+            LocalStream(_config(), stall_timeout=bad)
+
+
 def test_stream_needs_classes():
     with pytest.raises(ValueError, match="space_groups"):
         LocalStream(BatchConfig.build(), seed=0)

@@ -6,17 +6,30 @@ workers or the back-end, and a stream started at batch i (``start_batch``, a res
 continues exactly where an uninterrupted one would be. Each worker process owns a generator and
 a calculator; batch i comes from worker i mod n_workers and the consumer reads the workers'
 queues in turn. ``n_workers=0`` produces in the calling process.
+
+Faults. A worker writes each batch to a file of the stream's folder (in ``/dev/shm`` where the
+machine has it: memory, not disk), renames it into place when complete and only then puts its
+number, a message of a few bytes, on its queue. A worker killed mid-batch (an OOM kill) thus
+leaves no half-written message in a pipe for the consumer to block on: every receive has a
+timeout, a dead worker is reported within seconds (:class:`StreamWorkerError`, its exit code),
+and so is one that is alive but produces nothing for ``stall_timeout`` seconds (stopped,
+deadlocked). The workers are stopped and the folder removed in either case.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue as queue_module
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream, make_batch
 
 __all__ = ["LocalStream", "batch_at"]
@@ -49,18 +62,28 @@ def batch_at(config: BatchConfig, state, root: np.random.SeedSequence, index: in
     return make_batch(config, generator, calculator, np.random.default_rng(batch_seed), pool)
 
 
-def _worker(config, root, statistics_path, out_queue, stop_event, first: int, step: int) -> None:
+def _batch_path(folder: str, index: int) -> Path:
+    return Path(folder) / f"batch-{index}.npy"
+
+
+def _worker(config, root, statistics_path, out_queue, stop_event, first: int, step: int, folder: str) -> None:
     state = _producer_state(config, statistics_path)
     index = first
     while not stop_event.is_set():
-        batch = batch_at(config, state, root, index)
-        index += step
+        x, y = batch_at(config, state, root, index)
+        final = _batch_path(folder, index)
+        partial = final.with_suffix(".partial")
+        with open(partial, "wb") as fh:
+            np.save(fh, x)
+            np.save(fh, y)
+        os.replace(partial, final)  # complete before it is announced
         while not stop_event.is_set():
             try:
-                out_queue.put(batch, timeout=_POLL_S)
+                out_queue.put(index, timeout=_POLL_S)  # a few bytes: one atomic write to the pipe
                 break
             except queue_module.Full:
                 continue
+        index += step
 
 
 class LocalStream:
@@ -73,13 +96,20 @@ class LocalStream:
         statistics_path: GeneratorStatistics file (default: the shipped statistics).
         queue_size: batches buffered per worker.
         start_batch: index of the first batch (a resumed training starts at the batches it had seen).
+        stall_timeout: seconds a live worker may go without delivering a batch before the stream
+            gives up on it (the first batch includes the worker's start: imports, numba).
 
     Use as a context manager (or call :meth:`close`) so that no worker outlives it.
     """
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
-                 statistics_path: str | None = None, queue_size: int = 4, start_batch: int = 0) -> None:
+                 statistics_path: str | None = None, queue_size: int = 4, start_batch: int = 0,
+                 stall_timeout: float = 600.0) -> None:
         check_stream(config, n_workers, min_workers=0, start_batch=start_batch)
+        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
+            raise InvalidParameterError(f"stall_timeout must be a positive number of seconds, got {stall_timeout!r}")
+        self.stall_timeout = float(stall_timeout)
+        self._folder: str | None = None
         self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers
@@ -99,10 +129,12 @@ class LocalStream:
             return
         ctx = mp.get_context("spawn")  # no fork of a process that may hold TensorFlow threads
         self._stop = ctx.Event()
+        shm = Path("/dev/shm")
+        self._folder = tempfile.mkdtemp(prefix="pmlxrd-stream-", dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None)
         for w in range(self.n_workers):
             q = ctx.Queue(self._queue_size)
             p = ctx.Process(target=_worker, args=(self.config, self._seed, self._statistics_path, q, self._stop,
-                                                  self.start_batch + w, self.n_workers), daemon=True)
+                                                  self.start_batch + w, self.n_workers, self._folder), daemon=True)
             p.start()
             self._queues.append(q)
             self._processes.append(p)
@@ -117,13 +149,24 @@ class LocalStream:
             batch = batch_at(self.config, self._local, self._seed, self.start_batch + self.batches_served)
         else:
             i = self._next % self.n_workers
+            waited = time.monotonic()
             while True:
                 try:
-                    batch = self._queues[i].get(timeout=5.0)
+                    index = self._queues[i].get(timeout=min(5.0, self.stall_timeout))
                     break
                 except queue_module.Empty:
                     if not self._processes[i].is_alive():
-                        raise StreamWorkerError(f"stream worker {i} died (exit code {self._processes[i].exitcode})") from None
+                        code = self._processes[i].exitcode
+                        self.close()
+                        raise StreamWorkerError(f"stream worker {i} died (exit code {code}); the stream is closed") from None
+                    if time.monotonic() - waited > self.stall_timeout:
+                        self.close()
+                        raise StreamWorkerError(f"stream worker {i} is alive but delivered no batch in "
+                                                f"{self.stall_timeout:g} s (stopped or stuck); the stream is closed") from None  # fmt: skip
+            path = _batch_path(self._folder, index)
+            with open(path, "rb") as fh:
+                batch = (np.load(fh), np.load(fh))
+            path.unlink()
             self._next += 1
         self.batches_served += 1
         return batch
@@ -152,10 +195,15 @@ class LocalStream:
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=5)
+            if p.is_alive():  # a stopped process does not act on SIGTERM
+                p.kill()
+                p.join(timeout=5)
         for q in self._queues:
             q.close()
             q.cancel_join_thread()
-        self._processes, self._queues, self._local = [], [], None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self._processes, self._queues, self._local, self._folder = [], [], None, None
 
     def __enter__(self) -> LocalStream:
         return self
