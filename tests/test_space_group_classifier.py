@@ -348,6 +348,19 @@ def test_ray_backend():
         np.testing.assert_array_equal(ya, yb)
     assert not ray.is_initialized()
 
+    # a frozen (stopped) actor is replaced after stall_timeout, with the batches it owed
+    with RayStream(_config(), seed=5, n_workers=1, queue_size=1, stall_timeout=10) as stream:
+        got = [next(stream) for _ in range(2)]
+        os.kill(stream.actor_pids()[0], signal.SIGSTOP)
+        got += [next(stream) for _ in range(n_after)]
+        assert stream.replacements == 1
+    for (xa, ya), (xb, yb) in zip(expected, got):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+    assert not ray.is_initialized()
+    with pytest.raises(ValueError, match="stall_timeout"):
+        RayStream(_config(), stall_timeout=0)
+
     # fit with backend="ray" leaves no Ray behind
     clf = SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=1,
                                backend="ray", space_groups=GROUPS, verbose=False)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
 
 __all__ = ["RayStream"]
@@ -50,12 +50,18 @@ class RayStream:
         ray_address: None (start a local Ray) or the address of a running cluster.
         queue_size: requests in flight per actor (bounds memory).
         start_batch: index of the first batch (as for LocalStream).
+        stall_timeout: seconds to wait for one batch; an actor that delivers nothing in that time
+            (stopped, deadlocked) is replaced as a dead one is (the first batch includes the
+            actor's start).
     """
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2,
-                 start_batch: int = 0) -> None:
+                 start_batch: int = 0, stall_timeout: float = 600.0) -> None:
         check_stream(config, n_workers, min_workers=1, start_batch=start_batch)
+        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
+            raise InvalidParameterError(f"stall_timeout must be a positive number of seconds, got {stall_timeout!r}")
+        self.stall_timeout = float(stall_timeout)
         self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers
@@ -111,7 +117,7 @@ class RayStream:
 
     def __next__(self) -> tuple[np.ndarray, np.ndarray]:
         import ray
-        from ray.exceptions import RayActorError
+        from ray.exceptions import GetTimeoutError, RayActorError
 
         if not self._actors:
             self._start()
@@ -119,10 +125,10 @@ class RayStream:
         for _ in range(3):
             self._fill(i)
             try:
-                batch = ray.get(self._pending[i][0][1])  # left in the queue until it arrived
+                batch = ray.get(self._pending[i][0][1], timeout=self.stall_timeout)  # left queued until it arrived
                 self._pending[i].popleft()
                 break
-            except RayActorError:
+            except (RayActorError, GetTimeoutError):  # dead, or alive and delivering nothing
                 self._replace(i)
         else:
             raise StreamWorkerError(f"Ray stream worker {i} failed three times in a row")
@@ -133,7 +139,7 @@ class RayStream:
 
     @property
     def replacements(self) -> int:
-        """Actors replaced after dying."""
+        """Actors replaced after dying or stalling."""
         return self._replacements
 
     def actor_pids(self) -> list[int]:
