@@ -91,3 +91,8 @@ def test_comma_separated_columns_keep_their_decimal_points(tmp_path):
     path.write_text("10.0,100\n10.02,120.5\n10.04,130\n")
     pattern = read_pattern(path, "CuKa")
     np.testing.assert_allclose(pattern.y, [100.0, 120.5, 130.0])
+
+
+def test_a_directory_is_not_a_pattern_file(tmp_path):
+    with pytest.raises(PatternFileError, match="is a directory, not a pattern file"):
+        read_pattern(tmp_path)

@@ -38,6 +38,8 @@ class PatternFileError(PymatgenMLXRDError, ValueError):
 def read_pattern(path: str | Path, wavelength: str | float | None = None) -> Diffractogram:
     """Read any supported pattern file, chosen by its suffix."""
     path = Path(path)
+    if path.is_dir():
+        raise PatternFileError(f"{path}: is a directory, not a pattern file")
     if not path.is_file():
         raise PatternFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
