@@ -200,7 +200,8 @@ def test_axial_factors_follow_the_free_axes():
 
 def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     """Two crystallite sizes of NaCl (sharp and broad peaks) are one phase: a near-identical rock
-    salt reference would fit the peak shape as a 'second phase' without the shadow rule."""
+    salt reference would fit the peak shape as a 'second phase' without the shadow and overlap
+    rules."""
     from pymatgen_ml_xrd.phases import identifier
 
     calc = XRDCalculator("CuKa")
@@ -214,7 +215,14 @@ def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     twin.scale_lattice(NACL.volume * 1.008**3)
     refs = {"NaCl": NACL, "NaCl-b": twin, "Si": SI}
     assert PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names in (["NaCl"], ["NaCl-b"])
+    # each rule alone keeps it out: the shadow rule (same group, cell within 2 %) and the overlap
+    # rule (no peaks of its own); without either it is taken
+    monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
+    assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
+    monkeypatch.setattr(identifier, "MAX_OVERLAP", 0.6)
     monkeypatch.setattr(identifier, "SHADOW_TOLERANCE", -1.0)
+    assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
+    monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 2
 
 
