@@ -78,6 +78,36 @@ def test_plugin_not_fitting_the_specs_is_skipped():
         assert not register(pm, bad, "bad")
 
 
+def test_misspelled_hooks_and_types_without_rcnets_are_warned_about_by_name():
+    import warnings
+
+    typo = _plugin([ROCKSALT])
+
+    @hookimpl
+    def pmlxrd_rcnet():  # misspelled: the hook is pmlxrd_rcnets
+        return []
+
+    typo.pmlxrd_rcnet = pmlxrd_rcnet
+    pm = plugin_manager(load_entry_points=False)
+    with pytest.warns(PluginWarning) as caught:
+        assert register(pm, typo, "typo")  # kept: its structure types still count
+    text = " ".join(str(w.message) for w in caught)
+    assert "'typo' implements 'pmlxrd_rcnet', which is not a pymatgen_ml_xrd hook" in text
+    assert "'typo' adds structure types but no RCNets" in text
+    assert [t.name for t in collect_structure_types(pm)] == ["NaCl"]
+
+    both = _plugin([{**ROCKSALT, "name": "NaCl-2"}])
+
+    @hookimpl
+    def pmlxrd_rcnets():
+        return []
+
+    both.pmlxrd_rcnets = pmlxrd_rcnets
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginWarning)  # a plugin with both hooks gets no warning
+        assert register(pm, both, "both")
+
+
 def test_entry_points_load_and_import_failures_warn(monkeypatch):
     good_module = types.ModuleType("pmlxrd_test_plugin")
     good_module.pmlxrd_structure_types = _plugin([ROCKSALT]).pmlxrd_structure_types

@@ -65,13 +65,27 @@ def _entry_point_plugins(skip=lambda name: False):
 
 
 def register(pm: pluggy.PluginManager, plugin, name: str) -> bool:
-    """Register ``plugin`` under ``name``; a plugin that does not fit the specs is skipped with a warning."""
+    """Register ``plugin`` under ``name``; a plugin that does not fit the specs is skipped with a
+    warning. Warned about too, by name, and kept: a hook function whose name is no hook of
+    :class:`~pymatgen_ml_xrd.hooks.HookSpecs` (a misspelling: it is never called), and a plugin
+    with structure types but no RCNets (its types reach the PhaseIdentifier and verified answers,
+    not the networks)."""
     try:
         pm.register(plugin, name=name)
     except (pluggy.PluginValidationError, ValueError) as err:
         warnings.warn(f"plugin {name!r} does not fit the hook specifications and is skipped: {err}",
                       PluginWarning, stacklevel=2)  # fmt: skip
         return False
+    hooks = {caller.name: caller for caller in pm.get_hookcallers(plugin) or []}
+    known = sorted(n for n in dir(HookSpecs) if n.startswith("pmlxrd_"))
+    for hook_name, caller in sorted(hooks.items()):
+        if caller.spec is None:
+            warnings.warn(f"plugin {name!r} implements {hook_name!r}, which is not a pymatgen_ml_xrd hook "
+                          f"(known: {', '.join(known)}); it is never called", PluginWarning, stacklevel=2)  # fmt: skip
+    if "pmlxrd_structure_types" in hooks and "pmlxrd_rcnets" not in hooks:
+        warnings.warn(f"plugin {name!r} adds structure types but no RCNets: PhaseIdentifier('default') and "
+                      f"StructureTypeIdentifier(verify=True) use their prototypes, the networks cannot name them "
+                      f"until an RCNet is trained on them (docs/plugins.md)", PluginWarning, stacklevel=2)  # fmt: skip
     return True
 
 
