@@ -35,6 +35,9 @@ from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream, make_batc
 __all__ = ["LocalStream", "batch_at"]
 
 _POLL_S = 0.2
+#: seconds a worker may take for its first batch (its start: spawn, imports, numba) whatever the
+#: stall timeout
+STARTUP_TIMEOUT_S = 600.0
 
 
 def _producer_state(config: BatchConfig, statistics_path: str | None):
@@ -97,7 +100,8 @@ class LocalStream:
         queue_size: batches buffered per worker.
         start_batch: index of the first batch (a resumed training starts at the batches it had seen).
         stall_timeout: seconds a live worker may go without delivering a batch before the stream
-            gives up on it (the first batch includes the worker's start: imports, numba).
+            gives up on it; its first batch, which includes its start (imports, numba), gets at
+            least ``STARTUP_TIMEOUT_S``.
 
     Use as a context manager (or call :meth:`close`) so that no worker outlives it.
     """
@@ -138,6 +142,7 @@ class LocalStream:
             p.start()
             self._queues.append(q)
             self._processes.append(p)
+        self._delivered = [False] * self.n_workers
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return self
@@ -150,6 +155,7 @@ class LocalStream:
         else:
             i = self._next % self.n_workers
             waited = time.monotonic()
+            limit = self.stall_timeout if self._delivered[i] else max(self.stall_timeout, STARTUP_TIMEOUT_S)
             while True:
                 try:
                     index = self._queues[i].get(timeout=min(5.0, self.stall_timeout))
@@ -159,14 +165,15 @@ class LocalStream:
                         code = self._processes[i].exitcode
                         self.close()
                         raise StreamWorkerError(f"stream worker {i} died (exit code {code}); the stream is closed") from None
-                    if time.monotonic() - waited > self.stall_timeout:
+                    if time.monotonic() - waited > limit:
                         self.close()
                         raise StreamWorkerError(f"stream worker {i} is alive but delivered no batch in "
-                                                f"{self.stall_timeout:g} s (stopped or stuck); the stream is closed") from None  # fmt: skip
+                                                f"{limit:g} s (stopped or stuck); the stream is closed") from None  # fmt: skip
             path = _batch_path(self._folder, index)
             with open(path, "rb") as fh:
                 batch = (np.load(fh), np.load(fh))
             path.unlink()
+            self._delivered[i] = True
             self._next += 1
         self.batches_served += 1
         return batch

@@ -18,6 +18,7 @@ import numpy as np
 
 from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
+from pymatgen_ml_xrd.streams.local import STARTUP_TIMEOUT_S
 
 __all__ = ["RayStream"]
 
@@ -51,8 +52,8 @@ class RayStream:
         queue_size: requests in flight per actor (bounds memory).
         start_batch: index of the first batch (as for LocalStream).
         stall_timeout: seconds to wait for one batch; an actor that delivers nothing in that time
-            (stopped, deadlocked) is replaced as a dead one is (the first batch includes the
-            actor's start).
+            (stopped, deadlocked) is replaced as a dead one is. An actor's first batch, which
+            includes its start, gets at least ``STARTUP_TIMEOUT_S`` (as for LocalStream).
     """
 
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
@@ -73,6 +74,7 @@ class RayStream:
         self._pending: list[deque] = []  # (batch index, object ref) per actor
         self._requested: list[int] = []  # the next batch index to ask each actor for
         self._started_ray = False
+        self._delivered: list[bool] = []  # per actor: has it delivered a batch yet
         self._next = 0
         self._replacements = 0
         self.batches_served = 0
@@ -92,6 +94,7 @@ class RayStream:
             self._actors.append(self._remote.remote(self.config, self._seed, self._statistics_path))
             self._pending.append(deque())
             self._requested.append(self.start_batch + w)
+            self._delivered.append(False)
 
     def _fill(self, i: int) -> None:
         while len(self._pending[i]) < self.queue_size:
@@ -108,6 +111,7 @@ class RayStream:
             pass
         self._replacements += 1
         self._actors[i] = self._remote.remote(self.config, self._seed, self._statistics_path)
+        self._delivered[i] = False
         if self._pending[i]:  # ask the new actor for the batches the dead one owed
             self._requested[i] = self._pending[i][0][0]
         self._pending[i].clear()
@@ -125,8 +129,10 @@ class RayStream:
         for _ in range(3):
             self._fill(i)
             try:
-                batch = ray.get(self._pending[i][0][1], timeout=self.stall_timeout)  # left queued until it arrived
+                limit = self.stall_timeout if self._delivered[i] else max(self.stall_timeout, STARTUP_TIMEOUT_S)
+                batch = ray.get(self._pending[i][0][1], timeout=limit)  # left queued until it arrived
                 self._pending[i].popleft()
+                self._delivered[i] = True
                 break
             except (RayActorError, GetTimeoutError):  # dead, or alive and delivering nothing
                 self._replace(i)
