@@ -195,6 +195,8 @@ def test_axial_factors_follow_the_free_axes():
     assert axial_factors("cubic", 0.08) == ()
     assert axial_factors("tetragonal", 0.04) == ((1.0, 1.0, 0.96), (1.0, 1.0, 1.04))
     assert len(axial_factors("hexagonal", 0.08)) == 4 and len(axial_factors("orthorhombic", 0.08)) == 24
+    one = axial_factors("monoclinic", 0.08, one_axis=True)
+    assert len(one) == 12 and (1.0, 0.92, 1.0) in one and (1.0, 1.08, 1.08) in one and (1.0, 0.96, 1.04) not in one
     assert axial_factors("monoclinic", 0.0) == ()
 
 

@@ -62,15 +62,19 @@ OVERLAP_LEVEL = 0.05
 AXIAL_STEP = 0.04  # step of the axial stretches screened
 
 
-def axial_factors(crystal_system: str, strain: float) -> tuple[tuple[float, float, float], ...]:
+def axial_factors(crystal_system: str, strain: float, one_axis: bool = False) -> tuple[tuple[float, float, float], ...]:
     """The (a, b, c) factors screened besides the cell as it is: the free axes of the crystal
     system (c; b and c below tetragonal, relative to a) stretched by the multiples of
-    ``AXIAL_STEP`` up to +-``strain`` (a fraction); the isotropic scale covers the rest."""
+    ``AXIAL_STEP`` up to +-``strain`` (a fraction); the isotropic scale covers the rest. Below
+    tetragonal, every (b, c) pair, or with ``one_axis`` one axis at a time (b, c, or a against
+    both, which the isotropic scale turns into a alone): 3 n instead of (n + 1)^2 - 1 entries."""
     n = int(round(strain / AXIAL_STEP + 1e-9))
     axis = [1.0 + AXIAL_STEP * i for i in range(-n, n + 1)]
     if crystal_system in ("tetragonal", "hexagonal", "trigonal"):
         return tuple((1.0, 1.0, c) for c in axis if c != 1.0)
     if crystal_system in ("orthorhombic", "monoclinic", "triclinic"):
+        if one_axis:
+            return tuple(f for v in axis if v != 1.0 for f in ((1.0, v, 1.0), (1.0, 1.0, v), (1.0, v, v)))
         return tuple((1.0, b, c) for b in axis for c in axis if (b, c) != (1.0, 1.0))
     return ()
 
@@ -251,9 +255,9 @@ class PhaseIdentifier:
             prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), screened over the
             isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 % (``ESTIMATE_STRAIN``); built
             on first use (seconds). 0: the prototypes alone.
-        axial_strain: the free axes of every library reference (c; b and c below tetragonal)
-            are also screened stretched by the multiples of 4 % up to +-this fraction, and a
-            reference chosen so is refined around its stretched cell. None (default): 0.08 for
+        axial_strain: the free axes of every library reference (c; below tetragonal b, c or a,
+            one at a time) are also screened stretched by the multiples of 4 % up to +-this
+            fraction, and a reference chosen so is refined around its stretched cell. None (default): 0.08 for
             a library of your own (``LIBRARY_STRAIN``: DFT-relaxed cells are that far off along
             weakly bound axes), 0 for "default" (its types' members are screened +-4 %). 0: the
             isotropic scales alone. Each step multiplies the screening of non-cubic references.
@@ -507,7 +511,9 @@ class PhaseIdentifier:
         taken = {s.reference.name for s in found}
         library = [p for p in self.library_.phases if p.name not in taken]
         ranked = self._screen(x, target, lines, fwhm, [(p, None) for p in library], self.scales_)
-        stretched = _with_axial_factors(library, self.axial_strain_, as_it_is=False)
+        # one axis at a time: a DFT cell is off along its weakly bound axis (estimates of members
+        # and composition candidates, off in every ratio, get every pair instead)
+        stretched = _with_axial_factors(library, self.axial_strain_, as_it_is=False, one_axis=True)
         if stretched:  # a few more: the best of the references with an axis off, beside (not instead of) those
             scores = {row[0]: row[1] for row in ranked}
             ranked += [row for row in self._screen(x, target, lines, fwhm, stretched, self.scales_,
@@ -627,14 +633,15 @@ class PhaseIdentifier:
                                    wavelength=lam, lines=lines, candidates=candidates, seconds=seconds)  # fmt: skip
 
 
-def _with_axial_factors(phases: list, strain: float = ESTIMATE_STRAIN, as_it_is: bool = True) -> list[tuple]:
+def _with_axial_factors(phases: list, strain: float = ESTIMATE_STRAIN, as_it_is: bool = True,
+                        one_axis: bool = False) -> list[tuple]:  # fmt: skip
     """(phase, axial factors or None) of ``phases``: each as it is (unless not ``as_it_is``), and
     with its free axes stretched by up to +-``strain`` (:func:`axial_factors`)."""
     out = []
     for phase in phases:
         if as_it_is:
             out.append((phase, None))
-        for factors in axial_factors(phase.crystal_system, strain):
+        for factors in axial_factors(phase.crystal_system, strain, one_axis):
             out.append((phase, np.array(factors)))
     return out
 
