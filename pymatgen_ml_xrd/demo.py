@@ -127,13 +127,14 @@ def _measured(out: Path) -> dict:
           f"(from the file)")
     top5 = [int(g) for g in SpaceGroupClassifier(pretrained="v2").predict_top_k([scan], k=5)[0]]
     print(f"   space group top-5 of the whole scan: {top5} (its main phase, ZnO, is P6_3mc: 186)")
+    references = {**example_structures(), **example.references}  # the five examples and anatase
     t0 = time.perf_counter()
-    result = PhaseIdentifier({**example_structures(), **example.references}).identify(scan)
+    result = PhaseIdentifier(references).identify(scan)
     seconds = time.perf_counter() - t0
     png = out / "measured_fit.png"
     result.plot(png, title=f"{example.path.name}: PhaseIdentifier fit")
-    print(f"   PhaseIdentifier against the {len(example_structures()) + len(example.references)} example structures "
-          f"({seconds:.1f} s): R_wp {result.rwp:.3f}")
+    print(f"   PhaseIdentifier against {len(references)} references ({', '.join(references)}; {seconds:.1f} s): "
+          f"R_wp {result.rwp:.3f}")
     print(f"   {'phase':<16} {'found wt%':>9} {'weighed wt%':>11} {'lattice change (a, b, c)':>26}")
     for p in result.phases:
         weighed = example.weighed.get(p.name)
