@@ -401,13 +401,15 @@ def _count(text: str) -> int:
 
 
 def _strain(text: str) -> float:
-    """A lattice strain on the command line: a fraction in [0, 0.2]."""
+    """A lattice strain on the command line: a fraction in [0, MAX_AXIAL_STRAIN] (PhaseIdentifier's)."""
+    from pymatgen_ml_xrd.phases.identifier import MAX_AXIAL_STRAIN
+
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.2], got {text!r}") from None
-    if not 0.0 <= value <= 0.2:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.2], got {value:g}")
+        value = None
+    if value is None or not 0.0 <= value <= MAX_AXIAL_STRAIN:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, {MAX_AXIAL_STRAIN:g}], got {text!r}")
     return value
 
 

@@ -62,7 +62,7 @@ def measured_example() -> MeasuredExample:
     (Cu K-alpha, PANalytical .xrdml) from the dara project's precursor mixtures (MIT licence,
     ``data/examples/measured/LICENSE-dara``); references: the shipped ZnO (mp-2133) and
     :func:`anatase`."""
-    zno = example_structures()["ZnO_mp-2133"]
+    zno = Structure.from_file(_examples_folder() / "ZnO_mp-2133.cif")
     return MeasuredExample(
         path=_examples_folder() / "measured" / _MEASURED_SCAN,
         references={"ZnO_mp-2133": zno, "TiO2_anatase": anatase()},

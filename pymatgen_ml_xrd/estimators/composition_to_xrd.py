@@ -135,7 +135,7 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
 
     def _keras_loss(self):
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
+        import_tensorflow()  # quietly, before Keras loads it
         import keras
 
         from pymatgen_ml_xrd.models.deepxrd import PearsonLoss
@@ -178,7 +178,7 @@ class CompositionToXRD(RegressorMixin, PretrainedEstimator):
                 ``validation_fraction`` of the training data.
         """
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
+        import_tensorflow()  # quietly, before Keras loads it
         import keras
 
         self.params_ = self._fit_params()  # a new fit: any loaded weights are dropped

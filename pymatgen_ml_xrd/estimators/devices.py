@@ -13,8 +13,8 @@ __all__ = ["distribution_strategy"]
 def distribution_strategy():
     """``tf.distribute.MirroredStrategy()`` with more than one visible GPU, else the default strategy."""
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
-    import tensorflow as tf
+
+    tf = import_tensorflow()
 
     if len(tf.config.list_physical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()

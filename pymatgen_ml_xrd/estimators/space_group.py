@@ -165,7 +165,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
 
     def _build(self, n_classes: int):
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
+        import_tensorflow()  # quietly, before Keras loads it
         import keras
 
         from pymatgen_ml_xrd.models import CLASSIFIER_ARCHITECTURES, build_classifier
@@ -179,7 +179,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
 
     def _compile(self, model, total_steps: int) -> None:
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
+        import_tensorflow()  # quietly, before Keras loads it
         import keras
 
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=max(total_steps, 1),
@@ -529,7 +529,7 @@ def _stretch_schedule(model, total_steps: int) -> None:
     The optimizer's step count and moments are kept.
     """
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    import_tensorflow()  # quietly, before Keras loads it
     import keras
 
     schedule = getattr(model.optimizer, "_learning_rate", None)

@@ -251,8 +251,8 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         call per batch instead of one Keras predict per RCNet, whose fixed cost dominated small
         batches. Rebuilt when the RCNets change."""
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
-        import tensorflow as tf
+
+        tf = import_tensorflow()
 
         key = tuple(id(m.model) for m in self.rcnets_)
         cached = self.__dict__.get("_joint")

@@ -166,7 +166,7 @@ def train_rcnet(name: str, types: list[StructureType], x: NDArray[np.float32], y
             not on the spec's grid.
     """
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    import_tensorflow()  # quietly, before Keras loads it
     import keras
 
     from pymatgen_ml_xrd.models.rcnet import ConfidenceBudget, ConfidenceLoss, build_rcnet

@@ -58,7 +58,7 @@ def write_model_files(model, path: str | Path, metadata: dict, include_optimizer
     tmp = base.with_name(base.name + ".tmp.keras")
     if not include_optimizer:
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
+        import_tensorflow()  # quietly, before Keras loads it
         import keras
 
         # an uncompiled view on the same layers (keras.models.clone_model keeps the optimizer)
@@ -82,7 +82,7 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
             that does not load.
     """
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    import_tensorflow()  # quietly, before Keras loads it
     import keras
 
     base = model_base(path)

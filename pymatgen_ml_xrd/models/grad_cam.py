@@ -48,9 +48,8 @@ def grad_cam(model, rows: NDArray, output_index: int) -> NDArray[np.float64]:
             model without a feature map.
     """
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    tf = import_tensorflow()  # gradients with respect to an inner layer: the TF backend's tape
     import keras
-    import tensorflow as tf  # gradients with respect to an inner layer: the TF backend's tape
 
     rows = np.asarray(rows, dtype=np.float32)
     if rows.ndim != 2:

@@ -19,7 +19,7 @@ _CONVS = ((100, 5, 3, 2), (50, 5, 3, 1), (25, 2, 3, 1))  # kernel, stride, pool 
 def build_parkcnn(n_points: int, n_classes: int, size: str = "parkcnn_big", dropout: bool = False):
     """parkCNN classifier: input (batch, n_points), output logits (batch, n_classes)."""
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    import_tensorflow()  # quietly, before Keras loads it
     import keras
     from keras import layers
 

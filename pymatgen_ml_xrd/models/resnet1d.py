@@ -72,7 +72,7 @@ def build_resnet1d(n_points: int, n_classes: int, architecture: str = "compact",
     under mixed precision.
     """
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-    import_tensorflow()  # loaded quietly once; then the import below is a lookup
+    import_tensorflow()  # quietly, before Keras loads it
     import keras
     from keras import layers
 

@@ -85,6 +85,7 @@ ESTIMATE_STRAIN = 0.04
 # Library references, by default, by up to +-8 %: DFT-relaxed cells (Materials Project, PBE) are
 # off by that much along weakly bound axes (alpha-V2O5 mp-25279: its interlayer axis 9 % long).
 LIBRARY_STRAIN = 0.08
+MAX_AXIAL_STRAIN = 0.2  # the most ``axial_strain`` may ask for
 
 
 def emission_lines(wavelength: float, kalpha2: bool | str = "auto") -> tuple[tuple[float, float], ...]:
@@ -307,8 +308,10 @@ class PhaseIdentifier:
                 raise InvalidParameterError(f"texture must be a plane normal (h, k, l), not all zero, got {texture!r}")
             texture = tuple(float(v) for v in hkl)
         self.texture = texture
-        if axial_strain is not None and not (isinstance(axial_strain, (int, float)) and 0 <= axial_strain <= 0.2):
-            raise InvalidParameterError(f"axial_strain must be None or a fraction in [0, 0.2], got {axial_strain!r}")
+        if axial_strain is not None and not (isinstance(axial_strain, (int, float)) and not isinstance(axial_strain, bool)
+                                             and 0 <= axial_strain <= MAX_AXIAL_STRAIN):  # fmt: skip
+            raise InvalidParameterError(f"axial_strain must be None or a fraction in [0, {MAX_AXIAL_STRAIN:g}], "
+                                        f"got {axial_strain!r}")  # fmt: skip
         self.axial_strain = axial_strain
         emission_lines(1.54056, kalpha2)  # validates kalpha2
 
@@ -402,9 +405,7 @@ class PhaseIdentifier:
             for name, _score, _scale, start in ranked:
                 reference = self.reference(name)
                 estimated = (guided is not None and not found) or reference.source == "member"
-                ratios = start[:3] / reference.lattice_parameters[:3]
-                stretched = ratios.max() > ratios.min() * (1.0 + 1e-9)  # screened with an axial factor
-                bounded = start if estimated or stretched else reference.lattice_parameters
+                bounded = start if estimated or _stretched(start, reference) else reference.lattice_parameters
                 trial = [*found, PhaseState(reference, start, u=0.0, w=fwhm**2, eta=0.5,
                                             start_lattice=bounded)]  # fmt: skip
                 quick.append(refine(x, y, trial, lines, self.background_degree, refine_displacement=lab,
@@ -602,8 +603,7 @@ class PhaseIdentifier:
         reference = last.reference
         if reference.source in ("member", "substituted"):
             return False
-        start = last.start_lattice[:3] / reference.lattice_parameters[:3]
-        if start.max() <= start.min() * (1.0 + 1e-9):
+        if not _stretched(last.start_lattice, reference):
             return False  # screened isotropically: bounded around its own cell
         ratios = last.lattice[:3] / reference.lattice_parameters[:3]
         limit = max(self.axial_strain_, ESTIMATE_STRAIN) + LATTICE_RANGE / 2
@@ -644,6 +644,13 @@ def _with_axial_factors(phases: list, strain: float = ESTIMATE_STRAIN, as_it_is:
         for factors in axial_factors(phase.crystal_system, strain, one_axis):
             out.append((phase, np.array(factors)))
     return out
+
+
+def _stretched(lattice: NDArray, reference: ReferencePhase) -> bool:
+    """Whether ``lattice`` is ``reference``'s cell with other axial ratios (screened with an axial
+    factor), not only scaled isotropically."""
+    ratios = lattice[:3] / reference.lattice_parameters[:3]
+    return bool(ratios.max() > ratios.min() * (1.0 + 1e-9))
 
 
 def _shadows(fit: RefinementResult) -> bool:

@@ -81,9 +81,13 @@ class BatchConfig:
                                "real_pool": Path(self.real_pool).name if self.real_pool else None}  # no machine path
 
 
-def check_stream(config: BatchConfig, n_workers: int, min_workers: int, start_batch: int = 0) -> None:
+def check_stream(config: BatchConfig, n_workers: int, min_workers: int, start_batch: int = 0,
+                 stall_timeout: float = 600.0) -> None:  # fmt: skip
     """Raise :class:`InvalidParameterError` unless a stream of ``config`` with ``n_workers``
-    producers (at least ``min_workers``) starting at batch ``start_batch`` can run."""
+    producers (at least ``min_workers``) starting at batch ``start_batch``, giving up on a
+    producer after ``stall_timeout`` seconds without a batch, can run."""
+    if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
+        raise InvalidParameterError(f"stall_timeout must be a positive number of seconds, got {stall_timeout!r}")
     if isinstance(start_batch, bool) or not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
         raise InvalidParameterError(f"start_batch must be a non-negative integer, got {start_batch!r}")
     if not isinstance(config, BatchConfig):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
+from pymatgen_ml_xrd.errors import StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream, make_batch
 
 __all__ = ["LocalStream", "batch_at"]
@@ -109,11 +109,10 @@ class LocalStream:
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, queue_size: int = 4, start_batch: int = 0,
                  stall_timeout: float = 600.0) -> None:
-        check_stream(config, n_workers, min_workers=0, start_batch=start_batch)
-        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
-            raise InvalidParameterError(f"stall_timeout must be a positive number of seconds, got {stall_timeout!r}")
+        check_stream(config, n_workers, min_workers=0, start_batch=start_batch, stall_timeout=stall_timeout)
         self.stall_timeout = float(stall_timeout)
-        self._folder: str | None = None
+        self._folder: str | None = None  # the batch files of the workers (see the module docstring)
+        self._delivered: list[bool] = []  # per worker: has it delivered a batch yet
         self.start_batch = int(start_batch)
         self.config = config
         self.n_workers = n_workers
@@ -181,8 +180,8 @@ class LocalStream:
     def as_tf_dataset(self):
         """A ``tf.data.Dataset`` over this stream (for ``keras.Model.fit``)."""
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
-        import_tensorflow()  # loaded quietly once; then the import below is a lookup
-        import tensorflow as tf
+
+        tf = import_tensorflow()
 
         n_points = self.config.spec.n_points
         return tf.data.Dataset.from_generator(

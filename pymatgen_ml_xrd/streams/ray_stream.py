@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pymatgen_ml_xrd.errors import InvalidParameterError, StreamWorkerError
+from pymatgen_ml_xrd.errors import StreamWorkerError
 from pymatgen_ml_xrd.streams.batches import BatchConfig, check_stream
 from pymatgen_ml_xrd.streams.local import STARTUP_TIMEOUT_S
 
@@ -59,9 +59,7 @@ class RayStream:
     def __init__(self, config: BatchConfig, seed: int | np.random.SeedSequence = 0, n_workers: int = 1,
                  statistics_path: str | None = None, ray_address: str | None = None, queue_size: int = 2,
                  start_batch: int = 0, stall_timeout: float = 600.0) -> None:
-        check_stream(config, n_workers, min_workers=1, start_batch=start_batch)
-        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
-            raise InvalidParameterError(f"stall_timeout must be a positive number of seconds, got {stall_timeout!r}")
+        check_stream(config, n_workers, min_workers=1, start_batch=start_batch, stall_timeout=stall_timeout)
         self.stall_timeout = float(stall_timeout)
         self.start_batch = int(start_batch)
         self.config = config
