@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,16 @@ def test_xrdml_with_wavelength():
     assert dg.wavelength == pytest.approx(1.540598)  # the file's "K-Alpha 1"
     assert dg.x[0] == pytest.approx(10.02173288) and dg.x[-1] == pytest.approx(99.99585608)
     assert len(dg.x) == 2071 and dg.y.max() > 10_000
+
+
+def test_a_wavelength_argument_wins_over_the_files_with_a_warning_naming_both():
+    with pytest.warns(UserWarning, match=r"wavelength='MoKa1' \(0\.70930 A\) is used, not the 1\.54060 A"):
+        dg = read_pattern(PATTERNS / "In2O3-MnCO3_2min.xrdml", wavelength="MoKa1")
+    assert dg.wavelength == pytest.approx(0.709300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same wavelength as the file's: nothing to say
+        assert read_pattern(PATTERNS / "In2O3-MnCO3_2min.xrdml", wavelength=1.540598).wavelength == pytest.approx(1.540598)
+        read_pattern(PATTERNS / "LiMnO2.xy", wavelength="CoKa1")  # a text file states none
 
 
 def test_pdcif_profile_and_wavelength():

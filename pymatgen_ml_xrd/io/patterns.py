@@ -2,14 +2,18 @@
 
 Formats: two- or three-column text (.xy, .xye, .csv, .txt, .dat; comment lines starting with # ! or ;,
 trailing comments after # or !, an optional header line, separators whitespace, comma, semicolon or tab), PANalytical .xrdml, and powder CIF
-(pdCIF: ``_pd_meas_*`` / ``_pd_proc_*`` loops, read with pymatgen's CIF parser). The wavelength
-comes from the file when it states one; otherwise from the ``wavelength`` argument (default Cu
-K-alpha, pymatgen's "CuKa"). A scan given in descending 2-theta is reversed.
+(pdCIF: ``_pd_meas_*`` / ``_pd_proc_*`` loops, read with pymatgen's CIF parser).
+
+The wavelength, one rule for every reader: the ``wavelength`` argument when given (a warning
+names both when the file states another: the argument wins, for files whose header is wrong);
+else the file's (.xrdml and pdCIF state one); else Cu K-alpha (pymatgen's "CuKa", 1.54184 A),
+as text files state none. A scan given in descending 2-theta is reversed.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -64,6 +68,9 @@ def _finish(path: Path, x, y, wavelength, file_wavelength: float | None) -> Diff
         raise PatternFileError(f"{path}: 2-theta is not strictly increasing at point {bad[0] + 2} ({x[bad[0] + 1]})")
     if wavelength is not None:
         lam, radiation = resolve_wavelength(wavelength)
+        if file_wavelength is not None and abs(lam - file_wavelength) > 1e-4:
+            warnings.warn(f"{path}: wavelength={wavelength!r} ({lam:.5f} A) is used, not the {file_wavelength:.5f} A "
+                          "the file states", UserWarning, stacklevel=3)  # fmt: skip
     elif file_wavelength is not None:
         lam, radiation = file_wavelength, None
     else:

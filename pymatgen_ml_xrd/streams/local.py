@@ -13,7 +13,10 @@ number, a message of a few bytes, on its queue. A worker killed mid-batch (an OO
 leaves no half-written message in a pipe for the consumer to block on: every receive has a
 timeout, a dead worker is reported within seconds (:class:`StreamWorkerError`, its exit code),
 and so is one that is alive but produces nothing for ``stall_timeout`` seconds (stopped,
-deadlocked). The workers are stopped and the folder removed in either case.
+deadlocked). The workers are stopped and the folder removed in either case. A consumer killed
+without closing the stream (SIGKILL, an OOM kill of the training) leaves orphans: each worker
+notices within ``_POLL_S`` seconds of its next batch that its parent is gone, removes the folder
+and exits.
 """
 
 from __future__ import annotations
@@ -69,10 +72,14 @@ def _batch_path(folder: str, index: int) -> Path:
     return Path(folder) / f"batch-{index}.npy"
 
 
-def _worker(config, root, statistics_path, out_queue, stop_event, first: int, step: int, folder: str) -> None:
+def _worker(config, root, statistics_path, out_queue, stop_event, first: int, step: int, folder: str,
+            consumer: int) -> None:
     state = _producer_state(config, statistics_path)
     index = first
     while not stop_event.is_set():
+        if os.getppid() != consumer:  # the consumer was killed (no close()): nobody reads, nobody cleans up
+            shutil.rmtree(folder, ignore_errors=True)
+            return
         x, y = batch_at(config, state, root, index)
         final = _batch_path(folder, index)
         partial = final.with_suffix(".partial")
@@ -85,7 +92,8 @@ def _worker(config, root, statistics_path, out_queue, stop_event, first: int, st
                 out_queue.put(index, timeout=_POLL_S)  # a few bytes: one atomic write to the pipe
                 break
             except queue_module.Full:
-                continue
+                if os.getppid() != consumer:
+                    break
         index += step
 
 
@@ -137,7 +145,8 @@ class LocalStream:
         for w in range(self.n_workers):
             q = ctx.Queue(self._queue_size)
             p = ctx.Process(target=_worker, args=(self.config, self._seed, self._statistics_path, q, self._stop,
-                                                  self.start_batch + w, self.n_workers, self._folder), daemon=True)
+                                                  self.start_batch + w, self.n_workers, self._folder, os.getpid()),
+                            daemon=True)  # fmt: skip
             p.start()
             self._queues.append(q)
             self._processes.append(p)
