@@ -98,6 +98,38 @@ def test_stream_worker_killed_or_frozen_is_reported_within_seconds(tmp_path, sig
     assert "worker alive: False folder left: False" in run.stdout
 
 
+_ORPHAN_SCRIPT = """
+import os, signal
+from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+
+if __name__ == "__main__":
+    config = BatchConfig.build(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=(2, 14, 62, 194, 225))
+    stream = LocalStream(config, seed=1, n_workers=1, queue_size=1)
+    next(stream)
+    print(stream._processes[0].pid, stream._folder, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the consumer dies without close()
+"""
+
+
+def test_stream_workers_of_a_killed_consumer_exit_and_remove_their_batches(tmp_path):
+    """A training killed by SIGKILL (an OOM kill) cannot close its stream: its workers must not
+    run on for ever, filling /dev/shm with batches nobody reads."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
+    assert run.returncode == -9, run.stderr[-2000:]
+    pid, folder = run.stdout.split()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (os.path.exists(f"/proc/{pid}") or os.path.exists(folder)):
+        time.sleep(0.2)
+    assert not os.path.exists(folder)
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read()
+
+
 def test_stream_stall_timeout_is_validated():
     for bad in (0, -1.0, float("nan"), True, "10"):
         with pytest.raises(ValueError, match="stall_timeout"):
