@@ -235,3 +235,56 @@ def test_command_line_axial_strain_is_a_bounded_fraction(capsys):
         with pytest.raises(SystemExit):
             cli.main(["phases", "scan.xy", "--axial-strain", bad])
         assert "expected a fraction in [0, 0.2]" in capsys.readouterr().err
+
+
+def test_a_reference_refined_to_a_larger_cell_keeps_the_reflections_it_brings_into_the_scan():
+    """An estimated cell 7 % too small has its (422) beyond the scan's end (96.7 deg > 90 deg);
+    refined to the measured cell, that reflection lies inside (88.0 deg) and must be fitted."""
+    from pymatgen_ml_xrd.phases.refinement import PhaseState, refine
+
+    x, y = _scan([(SI, 1.0)])
+    small = SI.copy()
+    small.scale_lattice(SI.volume * 0.93**3)
+    reference = reference_phase("Si estimated", small)
+    start = reference.lattice_parameters * np.array([1 / 0.93] * 3 + [1.0] * 3)
+    fit = refine(x, y, [PhaseState(reference, start, w=0.004, eta=0.4)], emission_lines(1.54056, True))
+    near = np.abs(x - 88.03) < 0.3  # Si (422) at Cu K-alpha1
+    assert abs(fit.phases[0].lattice[0] / 5.431 - 1) < 1e-3
+    assert fit.components[0][near].max() > 0.05 * fit.components[0].max()
+    assert fit.rwp < 0.1
+
+
+def test_the_screened_scan_keeps_peaks_and_drops_most_of_the_noise_floor():
+    """Noise left in the screened scan rewards references with very many reflections (their peaks
+    everywhere collect it). SNIP follows the noise's lower envelope, so the background-free scan
+    keeps a noise floor; the screening target leaves most of it out and a peak of 50 noise levels
+    nearly whole."""
+    from pymatgen_ml_xrd.phases.identifier import _background_free, _noise_level, _screening_target
+
+    x = np.arange(10.0, 90.0, 0.02)
+    peak = 50 * np.sqrt(400.0) * np.exp(-(((x - 40.0) / 0.05) ** 2) / 2)
+    y = np.random.default_rng(3).poisson(400.0 + peak).astype(float)
+    free = _background_free(x, y)
+    target = _screening_target(free, _noise_level(y))
+    assert abs(_noise_level(y) / 20.0 - 1) < 0.2  # sqrt(400) counts
+    near = np.abs(x - 40.0) < 1.0
+
+    def peak_share(v):
+        return float((v[near] ** 2).sum() / (v**2).sum())
+
+    assert peak_share(free) < 0.4 and peak_share(target) > 0.6
+    assert target[np.abs(x - 40.0) < 0.01].max() > 0.85 * peak.max()
+
+
+def test_finalists_are_of_distinct_structure_types():
+    from types import SimpleNamespace
+
+    from pymatgen_ml_xrd.phases import identifier
+
+    def fit(bic, kind):
+        return SimpleNamespace(bic=bic, phases=[SimpleNamespace(reference=SimpleNamespace(structure_type=kind))])
+
+    quick = [fit(1, "A"), fit(2, "A"), fit(3, "B"), fit(4, None), fit(5, None), fit(6, "C")]
+    chosen = identifier._finalists(quick)
+    assert [f.bic for f in chosen] == [1, 3, 4]  # a second A is skipped; untyped references are never limited
+    assert [f.bic for f in identifier._finalists([fit(4, None), fit(5, None), fit(6, None)])] == [4, 5, 6]

@@ -15,6 +15,11 @@ search-match here gets the same breadth from the type's common formulas:
   electronegativity mismatch (:func:`~.substitution.closest_substitution`), the cell scaled to
   the sum of atomic volumes. Free coordinates stay the prototype's.
 
+Elemental types (fcc, bcc, hcp) get every element whose ambient structure ASE's reference
+states (``ase.data.reference_states``: structure and measured lattice constant per element) give
+as theirs, on the real cell (:func:`elemental_members`): the formula table cannot tell elements
+apart (one element's electron share is always 1), and their sizes span a factor of two.
+
 The lattice is an estimate (within +-10 % in length for three in four of the catalogue's own
 prototypes rebuilt this way, a scratch check of 2026-12-02), so a search screens members over a wider range of scales than real
 references.
@@ -29,7 +34,7 @@ from pathlib import Path
 
 from pymatgen.core import Composition, Structure
 
-__all__ = ["member_formulas", "member_structures"]
+__all__ = ["elemental_members", "member_formulas", "member_structures"]
 
 
 @lru_cache(maxsize=1)
@@ -62,4 +67,37 @@ def member_structures(hosts: dict[str, list[Structure]], per_type: int) -> list[
             made = closest_substitution(host, formula)
             if made is not None:
                 out.append((f"{type_name} [{formula} from {host.composition.reduced_formula}]", made, type_name, index))
+    return out
+
+
+def elemental_members(hosts: dict[str, list[Structure]]) -> list[tuple[str, Structure, str, int]]:
+    """(name, structure, type name, host index) of the elements whose ambient structure, by ASE's
+    reference states, is that of a one-element prototype in ``hosts`` ({type name: prototypes}):
+    fcc (4 atoms in a cubic cell), bcc (2 in a cubic cell) or hcp (2 in a hexagonal cell), on
+    the prototype's sites with ASE's lattice constant (and c/a). The prototype's own element is
+    left out. Names read "TYPE [ELEMENT from PROTOTYPE]"."""
+    from ase.data import chemical_symbols, reference_states
+
+    out = []
+    for type_name, prototypes in hosts.items():
+        for index, host in enumerate(prototypes):
+            if not (host.is_ordered and len(host.composition.elements) == 1):
+                continue
+            lattice = host.lattice
+            cubic = all(abs(v - 90.0) < 1e-3 for v in lattice.angles) and max(lattice.abc) - min(lattice.abc) < 1e-6
+            hexagonal = abs(lattice.gamma - 120.0) < 1e-3 and abs(lattice.a - lattice.b) < 1e-6
+            kind = {(True, 4): "fcc", (True, 2): "bcc"}.get((cubic, len(host)), "hcp" if hexagonal and len(host) == 2 else None)
+            if kind is None:
+                continue
+            own = host.composition.elements[0].symbol
+            for z, state in enumerate(reference_states):
+                if not state or state.get("symmetry") != kind or "basis" in state or chemical_symbols[z] == own:
+                    continue
+                a = float(state["a"])
+                made = host.copy()
+                made.replace_species({own: chemical_symbols[z]})
+                c = a * float(state["c/a"]) if kind == "hcp" else a
+                made.lattice = type(lattice).from_parameters(a, a, c, *lattice.angles)
+                out.append((f"{type_name} [{chemical_symbols[z]} from {own}]", made, type_name, index))
+            break  # one prototype per type hosts the elements
     return out

@@ -7,8 +7,9 @@ fit without it.
 1. The scan goes onto a uniform grid (at most ``max_points`` points); its background is
    estimated by SNIP for screening only, and its peak width is measured.
 2. Screening (:mod:`.screening`): every reference with its lattice scaled isotropically over
-   ``lattice_scales`` against the background-free scan (or, for later phases, against what the
-   fit so far leaves unexplained); the best ``n_candidates`` go on.
+   ``lattice_scales`` against the background-free scan less ``SCREEN_NOISE`` noise levels (or,
+   for later phases, against what the fit so far leaves unexplained); the best
+   ``n_candidates`` go on.
 3. Refinement (:mod:`.refinement`): each candidate is refined together with the phases found so
    far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
@@ -47,7 +48,12 @@ GUIDED_SCALES = (0.82, 1.22)
 # Members of the default types (identification.type_members) have lattices estimated from atomic
 # volumes on a prototype of other chemistry: the isotropic scales they are screened over.
 MEMBER_SCALES = (0.90, 1.10)
+# Cubic members have one length: they are also screened with their cell scaled by these factors
+# (each over MEMBER_SCALES), since an atomic-volume estimate misses ionic and covalent cells by
+# more than 10 % (KCl on the NaCl prototype: 6.29 A measured).
+CUBIC_MEMBER_FACTORS = (0.85, 1.15)
 FINALISTS = 3  # candidates refined fully for every phase added
+FINALISTS_PER_TYPE = 1  # ... of which at most this many of one structure type
 SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
 # A phase added whose refined cell is within this share (lengths; angles within 1 deg) of a found
@@ -59,6 +65,7 @@ SHADOW_TOLERANCE = 0.02
 # removes 5 of the 14 false phases there and none of the 31 true ones (docs/phases.md).
 MAX_OVERLAP = 0.6
 OVERLAP_LEVEL = 0.05
+SCREEN_NOISE = 2.0  # noise levels taken off the screened scan (:func:`_screening_target`)
 AXIAL_STEP = 0.04  # step of the axial stretches screened
 
 
@@ -253,9 +260,11 @@ class PhaseIdentifier:
         members: with ``references="default"``, the first phase of a search without a
             composition is also sought among this many common formulas of every type (the ICSD's
             and COD's most refined compounds of its space group and stoichiometry, put on its
-            prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), screened over the
-            isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 % (``ESTIMATE_STRAIN``); built
-            on first use (seconds). 0: the prototypes alone.
+            prototypes: :mod:`~pymatgen_ml_xrd.identification.type_members`), and every element
+            of the elemental types (fcc, bcc, hcp) on its measured cell; screened over the
+            isotropic scales ``MEMBER_SCALES`` with the free axes stretched by +-4 %
+            (``ESTIMATE_STRAIN``), cubic ones also with their cell scaled by
+            ``CUBIC_MEMBER_FACTORS``; built on first use (seconds). 0: the prototypes alone.
         axial_strain: the free axes of every library reference (c; below tetragonal b, c or a,
             one at a time) are also screened stretched by the multiples of 4 % up to +-this
             fraction, and a reference chosen so is refined around its stretched cell. None (default): 0.08 for
@@ -327,13 +336,14 @@ class PhaseIdentifier:
         if self.members == 0 or not (isinstance(self.references, str) and self.references == "default"):
             return []
         from pymatgen_ml_xrd.identification.plugins import all_structure_types
-        from pymatgen_ml_xrd.identification.type_members import member_structures
+        from pymatgen_ml_xrd.identification.type_members import elemental_members, member_structures
         from pymatgen_ml_xrd.phases.references import catalogue_prototypes
 
         hosts = catalogue_prototypes(self.library_, [r.name for r in all_structure_types()])
         taken = set(self.library_.names) | set(self._extra)
         out = []
-        made = member_structures({k: [p.structure for p in v] for k, v in hosts.items()}, self.members)
+        structures = {k: [p.structure for p in v] for k, v in hosts.items()}
+        made = member_structures(structures, self.members) + elemental_members(structures)
         for name, structure, type_name, index in made:
             host = hosts[type_name][index]
             if name in taken:
@@ -389,11 +399,12 @@ class PhaseIdentifier:
         lines = emission_lines(lam, self.kalpha2)
         y_free = _background_free(x, y)
         fwhm = _peak_width(x, y_free, y)
+        noise = _noise_level(y)
         lab = len(lines) > 1
         found: list[PhaseState] = []
         result: RefinementResult | None = None
         candidates_first: list[tuple[str, float, float]] = []
-        target = y_free
+        target = _screening_target(y_free, noise)
         if priors is not None and (isinstance(priors, str) or not all(isinstance(t, str) for t in priors)):
             raise InvalidParameterError(f"priors must be a list of structure type names, got {priors!r}")
         guided = self._guided_entries(composition) if composition is not None else None
@@ -418,7 +429,7 @@ class PhaseIdentifier:
             # those decides (a quick fit of a low-symmetry cell may not have converged yet)
             finalists = [refine(x, y, f.phases, lines, self.background_degree, refine_displacement=lab, zero=f.zero,
                                 displacement=f.displacement, max_nfev=60, texture=self.texture)
-                         for f in sorted(quick, key=lambda f: f.bic)[:FINALISTS]]  # fmt: skip
+                         for f in _finalists(quick)]  # fmt: skip
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
                 break
@@ -434,7 +445,7 @@ class PhaseIdentifier:
             result = best
             found = result.phases
             target = np.clip(y - result.y_calc, 0.0, None)  # what the phases found leave unexplained
-            target = _background_free(x, target)
+            target = _screening_target(_background_free(x, target), noise)
             if not target.max() > 0:  # nothing left to explain
                 break
         if result is None:
@@ -451,7 +462,8 @@ class PhaseIdentifier:
         the cosine of intensities, then of the best by the cosine of square roots not among them."""
         x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
         y_free = _background_free(x, y)
-        ranked = self._screen(x, y_free, emission_lines(lam, self.kalpha2), _peak_width(x, y_free, y),
+        ranked = self._screen(x, _screening_target(y_free, _noise_level(y)), emission_lines(lam, self.kalpha2),
+                              _peak_width(x, y_free, y),
                               [(p, None) for p in self.library_.phases], self.scales_, k)  # fmt: skip
         return [(name, score, scale) for name, score, scale, _ in ranked]
 
@@ -521,8 +533,11 @@ class PhaseIdentifier:
                                                    max(self.n_candidates // 2, 1)) if row[1] > scores.get(row[0], 0.0)]  # fmt: skip
         if guided is None and not found and self.members_:
             names = {row[0] for row in ranked}
-            ranked += [row for row in self._screen(x, target, lines, fwhm, _with_axial_factors(self.members_),
-                                                   self.member_scales_) if row[0] not in names]  # fmt: skip
+            entries = _with_axial_factors(self.members_)
+            entries += [(p, np.full(3, f)) for p in self.members_ if p.crystal_system == "cubic"
+                        for f in CUBIC_MEMBER_FACTORS]  # fmt: skip
+            ranked += [row for row in self._screen(x, target, lines, fwhm, entries, self.member_scales_)
+                       if row[0] not in names]
         named = [(p, None) for p in self.library_.phases if priors and not found and p.structure_type in set(priors)]
         if named:
             kinds = {self.reference(row[0]).structure_type for row in ranked}
@@ -543,12 +558,13 @@ class PhaseIdentifier:
         factors or None)) by the cosine of intensities, then the best by that of square roots;
         one row per phase (its best entry), at most ``PER_TYPE`` per structure type."""
         from pymatgen_ml_xrd.phases.profile_model import d_spacings
-        from pymatgen_ml_xrd.phases.refinement import _d_min
+        from pymatgen_ml_xrd.phases.refinement import _d_min, table_d_min
 
         d_min = _d_min(x, lines)
         tables, lattices = [], []
         for phase, factors in entries:
-            table = phase.peaks(lines[0][0], d_min)
+            stretch = float(scales.max()) * (float(np.max(factors)) if factors is not None else 1.0)
+            table = phase.peaks(lines[0][0], table_d_min(d_min, stretch))
             lattice = phase.lattice_parameters
             if factors is not None:
                 lattice = lattice * np.concatenate([factors, np.ones(3)])
@@ -681,6 +697,22 @@ def _overlap_share(fit: RefinementResult) -> float:
     return float(new[found > OVERLAP_LEVEL * found.max()].sum() / total)
 
 
+def _finalists(quick: list[RefinementResult]) -> list[RefinementResult]:
+    """The ``FINALISTS`` quick fits of lowest BIC, at most ``FINALISTS_PER_TYPE`` of the new
+    phase's structure type (references without a type: no limit): the full fits decide between
+    hypotheses, and near-copies of one type would crowd out the others."""
+    out, per_type = [], {}
+    for fit in sorted(quick, key=lambda f: f.bic):
+        kind = fit.phases[-1].reference.structure_type
+        if kind is not None and FINALISTS_PER_TYPE is not None and per_type.get(kind, 0) >= FINALISTS_PER_TYPE:
+            continue
+        per_type[kind] = per_type.get(kind, 0) + 1
+        out.append(fit)
+        if len(out) == FINALISTS:
+            break
+    return out
+
+
 def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
     """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
     (relative) of its, the one whose new phase has the largest point group (ties: lowest BIC).
@@ -783,6 +815,19 @@ def _background_free(x: NDArray, y: NDArray) -> NDArray[np.float64]:
     return remove_background(y[None, :], float(x[1] - x[0]), "snip", 3.0)[0].astype(np.float64)
 
 
+def _noise_level(y: NDArray) -> float:
+    """The scan's noise level (counts): the robust scatter of neighbouring points (their
+    differences' median absolute value, as a standard deviation, over sqrt 2)."""
+    return 1.4826 * float(np.median(np.abs(np.diff(y)))) / np.sqrt(2.0)
+
+
+def _screening_target(y_free: NDArray, noise: float) -> NDArray[np.float64]:
+    """What the screening matches: the background-free scan less ``SCREEN_NOISE`` noise levels,
+    clipped at zero. Noise left in would reward references with many reflections, whose peaks
+    everywhere collect it (a noisy hematite scan ranked monoclinic cells above corundum)."""
+    return np.clip(y_free - SCREEN_NOISE * noise, 0.0, None)
+
+
 def _peak_width(x: NDArray, y_free: NDArray, y: NDArray) -> float:
     """Median FWHM [deg] of the ten strongest peaks of a background-free scan.
 
@@ -792,7 +837,7 @@ def _peak_width(x: NDArray, y_free: NDArray, y: NDArray) -> float:
     """
     from scipy.signal import find_peaks, peak_widths
 
-    noise = 1.4826 * float(np.median(np.abs(np.diff(y)))) / np.sqrt(2.0)
+    noise = _noise_level(y)
     floor = max(10.0 * noise, 1e-3 * float(y.max()))
     top = float(y_free.max())
     if not top > floor:

@@ -15,6 +15,7 @@ R_exp = sqrt((N - P) / sum w y^2).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,7 +124,10 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         lower.append(-0.5)
         upper.append(0.5)
     direction = None if texture is None else np.asarray(texture, dtype=np.float64)
-    d_min = _d_min(x, lines)
+    scan_d_min = _d_min(x, lines)
+    # each phase's reflections down to the d-spacing its largest reachable cell brings into the scan
+    d_mins = [table_d_min(scan_d_min, float(np.max(state.start_lattice[:3] / state.reference.lattice_parameters[:3]))
+                          * (1.0 + LATTICE_RANGE)) for state in phases]  # fmt: skip
     for state in phases:
         lat0, lat_lo, lat_hi = _lattice_bounds(state)
         begin = len(start)
@@ -150,7 +154,7 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     def columns(v):
         z, disp, per_phase = unpack(v)
         cols = []
-        for state, (lattice, u, w, eta, r) in zip(phases, per_phase):
+        for state, d_min, (lattice, u, w, eta, r) in zip(phases, d_mins, per_phase):
             table = state.reference.peaks(lines[0][0], d_min)
             factors = None
             if direction is not None:
@@ -216,6 +220,14 @@ def _scales_and_background(a: NDArray, y: NDArray, weights: NDArray, n_phase: in
         keep[min(negative, key=lambda i: coef[i])] = False
     coef[:n_phase] = np.maximum(coef[:n_phase], 0.0)
     return coef / norm
+
+
+def table_d_min(d_min: float, stretch: float) -> float:
+    """The d-spacing [angstrom] down to which a reference's reflections are needed when its cell
+    lengths may grow by up to ``stretch`` (a factor) and the scan reaches ``d_min``: a reflection
+    beyond the scan in the reference's own cell moves into it in a larger one. The factor is
+    rounded up to a multiple of 0.05 (at least 1.05) so that few peak tables are cached."""
+    return d_min / max(math.ceil(stretch / 0.05 - 1e-9) * 0.05, 1.05)
 
 
 def _d_min(x: NDArray, lines: tuple) -> float:

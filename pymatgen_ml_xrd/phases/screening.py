@@ -36,7 +36,10 @@ def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, 
         for si in range(scales.shape[0]):
             s = scales[si]
             lo_touch, hi_touch = n, -1
+            last = starts[r + 1]
             for k in range(starts[r], starts[r + 1]):
+                if k >= last:
+                    break
                 dk = d[k] * s
                 for line in range(n_lines):
                     lam = lam1 if line == 0 else lam2
@@ -46,6 +49,8 @@ def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, 
                     theta = math.asin(sin_t)
                     tt = 2.0 * math.degrees(theta)
                     if tt < x0 - 3.0 * fwhm or tt > x_end + 3.0 * fwhm:
+                        if line == 0 and tt > x_end + 3.0 * fwhm:
+                            last = k  # d descending: every further reflection lies beyond the scan too
                         continue
                     c2 = math.cos(2.0 * theta)
                     lp = (1.0 + c2 * c2) / (sin_t * sin_t * math.cos(theta))
@@ -119,12 +124,15 @@ def screen_scores(y: NDArray, x0: float, step: float, tables: list, scales: NDAr
 
 def _strong(table, wavelength: float, min_intensity: float) -> tuple[NDArray, NDArray]:
     """(d, f2m) of the reflections of ``table`` at least ``min_intensity`` of its strongest
-    (intensity with the Lorentz-polarisation factor of the unstrained cell at ``wavelength``)."""
+    (intensity with the Lorentz-polarisation factor of the unstrained cell at ``wavelength``), d
+    descending (the kernel stops at the first reflection beyond the scan)."""
     from pymatgen_ml_xrd.phases.references import lorentz_polarisation
 
-    if len(table.d) == 0 or min_intensity <= 0:
-        return table.d, table.f2m
-    sin_t = np.clip(wavelength / (2.0 * table.d), 0.0, 0.9999)
-    intensity = table.f2m * lorentz_polarisation(2.0 * np.degrees(np.arcsin(sin_t)))
+    order = np.argsort(-table.d, kind="stable")
+    d, f2m = table.d[order], table.f2m[order]
+    if len(d) == 0 or min_intensity <= 0:
+        return d, f2m
+    sin_t = np.clip(wavelength / (2.0 * d), 0.0, 0.9999)
+    intensity = f2m * lorentz_polarisation(2.0 * np.degrees(np.arcsin(sin_t)))
     keep = intensity >= min_intensity * intensity.max()
-    return table.d[keep], table.f2m[keep]
+    return d[keep], f2m[keep]
