@@ -130,6 +130,30 @@ def test_stream_workers_of_a_killed_consumer_exit_and_remove_their_batches(tmp_p
     assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read()
 
 
+_UNGUARDED_SCRIPT = """
+from pymatgen_ml_xrd.errors import StreamWorkerError
+from pymatgen_ml_xrd.streams import BatchConfig, LocalStream
+
+# no `if __name__ == "__main__":` guard: each spawned worker runs this again at its start
+config = BatchConfig.build(batch_size=16, two_theta=(10.0, 70.0, 0.1), space_groups=(2, 14, 62, 194, 225))
+try:
+    next(LocalStream(config, seed=1, n_workers=1))
+except StreamWorkerError as err:
+    print("error:", err)
+"""
+
+
+def test_a_script_without_the_main_guard_is_told_why_its_worker_died(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
+    assert "error: stream worker 0 died (exit code 1)" in run.stdout, run.stdout + run.stderr[-2000:]
+    assert 'if __name__ == "__main__":' in run.stdout and "n_workers=0" in run.stdout
+
+
 def test_stream_stall_timeout_is_validated():
     for bad in (0, -1.0, float("nan"), True, "10"):
         with pytest.raises(ValueError, match="stall_timeout"):

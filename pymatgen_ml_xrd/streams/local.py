@@ -41,6 +41,10 @@ _POLL_S = 0.2
 #: seconds a worker may take for its first batch (its start: spawn, imports, numba) whatever the
 #: stall timeout
 STARTUP_TIMEOUT_S = 600.0
+# a worker that fails at its start with a Python error: most often a script that trains at import
+_START_HINT = (". It failed before its first batch (its error is printed above). Workers are spawned and "
+               "import the main module first: a script must start training under "
+               "`if __name__ == \"__main__\":`, or use n_workers=0")
 
 
 def _producer_state(config: BatchConfig, statistics_path: str | None):
@@ -171,8 +175,10 @@ class LocalStream:
                 except queue_module.Empty:
                     if not self._processes[i].is_alive():
                         code = self._processes[i].exitcode
+                        first = not self._delivered[i]
                         self.close()
-                        raise StreamWorkerError(f"stream worker {i} died (exit code {code}); the stream is closed") from None
+                        raise StreamWorkerError(f"stream worker {i} died (exit code {code}); the stream is closed"
+                                                + (_START_HINT if first and code == 1 else "")) from None  # fmt: skip
                     if time.monotonic() - waited > limit:
                         self.close()
                         raise StreamWorkerError(f"stream worker {i} is alive but delivered no batch in "
