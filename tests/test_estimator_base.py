@@ -124,3 +124,40 @@ def test_generator_refuses_a_tolerance_spglib_cannot_take(symprec):
 
     with pytest.raises(InvalidParameterError, match="symprec"):
         SyntheticStructureGenerator(symprec=symprec)
+
+
+def test_set_params_never_raises_and_fit_validates_instead():
+    """scikit-learn's check_do_not_raise_errors_in_init_or_set_params: any value is stored;
+    fit or predict say what is wrong with it."""
+    clf = SpaceGroupClassifier()
+    clf.predict_proba(np.zeros((1, 2126)) + 0.5)  # the shipped weights are loaded
+    for value in (np.array([1, 2]), 3.5, ["default"]):
+        clf.set_params(pretrained=value)
+        assert clf.get_params()["pretrained"] is value
+        with pytest.raises((InvalidParameterError, ModelFileError, TypeError)):
+            clf.predict(np.zeros((1, 2126)) + 0.5)
+    clf.set_params(pretrained="default")
+    assert clf.predict(np.zeros((1, 2126)) + 0.5).shape == (1,)
+
+
+def test_grid_search_over_a_tiny_fit_on_patterns(structures):
+    """The API checks of scikit-learn that draw random 2-4 column X cannot apply to a model of a
+    fixed 2-theta grid; these are their pattern-shaped equivalents: fit returns self and keeps
+    the parameters, reads read-only input, and GridSearchCV runs a tiny fit (fit parameters
+    passed through)."""
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.default_rng(0)
+    X = rng.random((16, 301)).astype(np.float32)
+    X[:8, 100:110] += 5.0  # two learnable classes
+    y = np.array([225] * 8 + [194] * 8)
+    X.setflags(write=False)
+    params = dict(pretrained=None, two_theta=(10.0, 70.0, 0.2), batch_size=8, verbose=False)
+    clf = SpaceGroupClassifier(**params)
+    before = clf.get_params()
+    assert clf.fit(X, y, epochs=1) is clf and clf.get_params() == before
+    assert sorted(clf.classes_.tolist()) == [194, 225] and clf.predict(X).shape == (16,)
+    search = GridSearchCV(SpaceGroupClassifier(**params), {"learning_rate": [1e-3, 3e-3]}, cv=2)
+    search.fit(X, y, epochs=2)  # fit parameters pass through
+    assert search.best_params_["learning_rate"] in (1e-3, 3e-3) and 0.0 <= search.best_score_ <= 1.0
+    assert set(search.predict(X).tolist()) <= {194, 225}

@@ -47,6 +47,16 @@ def params_from_json(params: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
+def _same_pretrained(a, b) -> bool:
+    """Whether two ``pretrained`` values name the same weights, for any values a user may set
+    (set_params must not fail, scikit-learn checks it: an array compares element-wise)."""
+    if a is b:
+        return True
+    if isinstance(a, (str, Path)) and isinstance(b, (str, Path)):
+        return str(a) == str(b)
+    return False
+
+
 class PretrainedEstimator(BaseEstimator):
     """Base of the package's estimators; see the module docstring.
 
@@ -78,7 +88,7 @@ class PretrainedEstimator(BaseEstimator):
         the state of another ``pretrained`` value, which is then replaced)."""
         state = self.__dict__
         loaded_from = state.get(self._LOADED)
-        if self._has_state() and (self._LOADED not in state or loaded_from == self.pretrained):
+        if self._has_state() and (self._LOADED not in state or _same_pretrained(loaded_from, self.pretrained)):
             what = f"pretrained={loaded_from!r}" if self._LOADED in state else "the fitted weights"
             self._check_against(state["params_"], what)  # a parameter changed after fit or loading
             return
@@ -142,7 +152,7 @@ class PretrainedEstimator(BaseEstimator):
 
     def set_params(self, **params):
         """scikit-learn's set_params; a new ``pretrained`` replaces weights loaded from the old one."""
-        if "pretrained" in params and params["pretrained"] != self.__dict__.get("pretrained") \
+        if "pretrained" in params and not _same_pretrained(params["pretrained"], self.__dict__.get("pretrained")) \
                 and self._LOADED in self.__dict__:
             self._drop_state()
         return super().set_params(**params)
