@@ -157,6 +157,8 @@ def test_grid_search_over_a_tiny_fit_on_patterns(structures):
     before = clf.get_params()
     assert clf.fit(X, y, epochs=1) is clf and clf.get_params() == before
     assert sorted(clf.classes_.tolist()) == [194, 225] and clf.predict(X).shape == (16,)
+    assert clf.n_features_in_ == 301 and SpaceGroupClassifier().n_features_in_ == 2126
+    assert not hasattr(SpaceGroupClassifier(**params), "n_features_in_")  # unfitted
     search = GridSearchCV(SpaceGroupClassifier(**params), {"learning_rate": [1e-3, 3e-3]}, cv=2)
     search.fit(X, y, epochs=2)  # fit parameters pass through
     assert search.best_params_["learning_rate"] in (1e-3, 3e-3) and 0.0 <= search.best_score_ <= 1.0

@@ -157,6 +157,15 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         """The model's input grid [deg]."""
         return self._spec().grid
 
+    @property
+    def n_features_in_(self) -> int:
+        """Points of the model's input grid (scikit-learn's ``n_features_in_``): an array X must
+        have this many columns; Diffractograms and (x, y) pairs are resampled onto the grid.
+        Absent (AttributeError) while the estimator has no weights."""
+        if not self._has_state() and self.__dict__.get("pretrained") is None:
+            raise AttributeError("n_features_in_ is set by fit() or by pretrained weights")
+        return int(self.spec_.n_points)
+
     def _spec(self) -> PatternSpec:
         """The fitted (or shipped) spec, else the one a fit with these parameters would use."""
         if "spec_" in self.__dict__ or self.pretrained is not None:
