@@ -87,10 +87,13 @@ def _worker(config, root, statistics_path, out_queue, stop_event, first: int, st
         x, y = batch_at(config, state, root, index)
         final = _batch_path(folder, index)
         partial = final.with_suffix(".partial")
-        with open(partial, "wb") as fh:
-            np.save(fh, x)
-            np.save(fh, y)
-        os.replace(partial, final)  # complete before it is announced
+        try:
+            with open(partial, "wb") as fh:
+                np.save(fh, x)
+                np.save(fh, y)
+            os.replace(partial, final)  # complete before it is announced
+        except FileNotFoundError:
+            return  # the folder is gone: the stream was closed, or an orphaned sibling removed it
         while not stop_event.is_set():
             try:
                 out_queue.put(index, timeout=_POLL_S)  # a few bytes: one atomic write to the pipe
