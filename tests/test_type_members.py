@@ -116,7 +116,7 @@ def test_elemental_types_get_the_elements_of_their_structure_on_real_cells():
     # KCl: K+ and Cl- scatter alike, so the odd reflections nearly vanish, and its cell is 11 % beyond
     # the NaCl prototype's (beyond an atomic-volume estimate's +-10 %: the cubic factors reach it)
     (Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.293), ["K", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]), "NaCl"),
-    # gold: 13 % beyond the fcc prototype (Cu); its (311) lies beyond 82 deg in the prototype's cell
+    # gold: 13 % beyond the fcc prototype (Cu), beyond the scales screened for it: found as an element member
     (Structure(Lattice.cubic(4.078), ["Au"] * 4, [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]]),
      "fcc(ccp)-Cu"),
 ])  # fmt: skip
