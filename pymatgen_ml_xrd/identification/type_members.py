@@ -32,7 +32,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from pymatgen.core import Composition, Structure
+from pymatgen.core import Composition, Lattice, Structure
 
 __all__ = ["elemental_members", "member_formulas", "member_structures"]
 
@@ -97,7 +97,7 @@ def elemental_members(hosts: dict[str, list[Structure]]) -> list[tuple[str, Stru
                 made = host.copy()
                 made.replace_species({own: chemical_symbols[z]})
                 c = a * float(state["c/a"]) if kind == "hcp" else a
-                made.lattice = type(lattice).from_parameters(a, a, c, *lattice.angles)
+                made.lattice = Lattice.from_parameters(a, a, c, *lattice.angles)
                 out.append((f"{type_name} [{chemical_symbols[z]} from {own}]", made, type_name, index))
             break  # one prototype per type hosts the elements
     return out

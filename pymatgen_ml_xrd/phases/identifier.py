@@ -398,8 +398,8 @@ class PhaseIdentifier:
         x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
         lines = emission_lines(lam, self.kalpha2)
         y_free = _background_free(x, y)
-        fwhm = _peak_width(x, y_free, y)
         noise = _noise_level(y)
+        fwhm = _peak_width(x, y_free, y, noise)
         lab = len(lines) > 1
         found: list[PhaseState] = []
         result: RefinementResult | None = None
@@ -462,8 +462,9 @@ class PhaseIdentifier:
         the cosine of intensities, then of the best by the cosine of square roots not among them."""
         x, y, lam = _scan_arrays(pattern, wavelength, self.max_points, self.d_max)
         y_free = _background_free(x, y)
-        ranked = self._screen(x, _screening_target(y_free, _noise_level(y)), emission_lines(lam, self.kalpha2),
-                              _peak_width(x, y_free, y),
+        noise = _noise_level(y)
+        ranked = self._screen(x, _screening_target(y_free, noise), emission_lines(lam, self.kalpha2),
+                              _peak_width(x, y_free, y, noise),
                               [(p, None) for p in self.library_.phases], self.scales_, k)  # fmt: skip
         return [(name, score, scale) for name, score, scale, _ in ranked]
 
@@ -561,10 +562,14 @@ class PhaseIdentifier:
         from pymatgen_ml_xrd.phases.refinement import _d_min, table_d_min
 
         d_min = _d_min(x, lines)
+        # one reflection table per phase, long enough for the largest cell any of its entries reaches
+        stretch: dict[str, float] = {}
+        for phase, factors in entries:
+            reach = float(scales.max()) * (float(np.max(factors)) if factors is not None else 1.0)
+            stretch[phase.name] = max(stretch.get(phase.name, 0.0), reach)
         tables, lattices = [], []
         for phase, factors in entries:
-            stretch = float(scales.max()) * (float(np.max(factors)) if factors is not None else 1.0)
-            table = phase.peaks(lines[0][0], table_d_min(d_min, stretch))
+            table = phase.peaks(lines[0][0], table_d_min(d_min, stretch[phase.name]))
             lattice = phase.lattice_parameters
             if factors is not None:
                 lattice = lattice * np.concatenate([factors, np.ones(3)])
@@ -828,16 +833,16 @@ def _screening_target(y_free: NDArray, noise: float) -> NDArray[np.float64]:
     return np.clip(y_free - SCREEN_NOISE * noise, 0.0, None)
 
 
-def _peak_width(x: NDArray, y_free: NDArray, y: NDArray) -> float:
-    """Median FWHM [deg] of the ten strongest peaks of a background-free scan.
+def _peak_width(x: NDArray, y_free: NDArray, y: NDArray, noise: float) -> float:
+    """Median FWHM [deg] of the ten strongest peaks of a background-free scan ``y_free`` of the
+    scan ``y`` whose noise level is ``noise`` (:func:`_noise_level`, counts).
 
     Raises:
         InvalidParameterError: the scan has no peak standing 10 noise levels (or 0.1 % of its
-            maximum) above its background; the noise level is the scatter of neighbouring points.
+            maximum) above its background.
     """
     from scipy.signal import find_peaks, peak_widths
 
-    noise = _noise_level(y)
     floor = max(10.0 * noise, 1e-3 * float(y.max()))
     top = float(y_free.max())
     if not top > floor:

@@ -36,10 +36,8 @@ def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, 
         for si in range(scales.shape[0]):
             s = scales[si]
             lo_touch, hi_touch = n, -1
-            last = starts[r + 1]
             for k in range(starts[r], starts[r + 1]):
-                if k >= last:
-                    break
+                beyond = False
                 dk = d[k] * s
                 for line in range(n_lines):
                     lam = lam1 if line == 0 else lam2
@@ -50,7 +48,7 @@ def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, 
                     tt = 2.0 * math.degrees(theta)
                     if tt < x0 - 3.0 * fwhm or tt > x_end + 3.0 * fwhm:
                         if line == 0 and tt > x_end + 3.0 * fwhm:
-                            last = k  # d descending: every further reflection lies beyond the scan too
+                            beyond = True  # d descending: every further reflection lies beyond too
                         continue
                     c2 = math.cos(2.0 * theta)
                     lp = (1.0 + c2 * c2) / (sin_t * sin_t * math.cos(theta))
@@ -71,6 +69,8 @@ def _screen(y1, y2, x0, step, d, f2m, starts, scales, lam1, lam2, ratio2, fwhm, 
                         lo_touch = a
                     if b > hi_touch:
                         hi_touch = b
+                if beyond:
+                    break
             dot1, total1, dot2, total2 = 0.0, 0.0, 0.0, 0.0
             for i in range(lo_touch, hi_touch + 1):
                 v = buf[i]
