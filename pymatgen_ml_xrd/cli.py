@@ -11,7 +11,7 @@
                    [--threshold 0.8] [--verify] [--composition FORMULA ...] [--png FILE] [--json]
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
-                   [--composition FORMULA] [--texture H K L] [--members 16]
+                   [--composition FORMULA] [--texture auto|none|H K L] [--members 16]
                    [--axial-strain FRACTION] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
@@ -349,6 +349,18 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _texture_argument(values: list[str]):
+    """--texture: "auto", None ("none") or a plane normal of three numbers."""
+    if len(values) == 1 and values[0].lower() in ("auto", "none"):
+        return None if values[0].lower() == "none" else "auto"
+    try:
+        if len(values) != 3:
+            raise ValueError
+        return tuple(float(v) for v in values)
+    except ValueError:
+        raise SystemExit(f"pmlxrd: --texture takes auto, none or three numbers H K L, got {' '.join(values)}") from None
+
+
 def _phases(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.diffraction import Diffractogram
     from pymatgen_ml_xrd.phases import PhaseIdentifier
@@ -358,7 +370,7 @@ def _phases(args: argparse.Namespace) -> int:
         if not isinstance(item, Diffractogram):
             raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
     identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases,
-                                 texture=tuple(args.texture) if args.texture else None,
+                                 texture=_texture_argument(args.texture),
                                  members=args.members, axial_strain=args.axial_strain)  # fmt: skip
     results = []
     for k, (path, item) in enumerate(zip(args.pattern, items)):
@@ -487,8 +499,10 @@ def build_parser() -> argparse.ArgumentParser:
     phs.add_argument("--composition", default=None, metavar="FORMULA",
                      help="formula of the main phase, if known: its elements go on every structure type's prototype "
                           "of its stoichiometry, so phases absent from the references can be found and refined")
-    phs.add_argument("--texture", nargs=3, type=float, default=None, metavar=("H", "K", "L"),
-                     help="refine a March-Dollase preferred orientation along this plane normal (plates: their face)")
+    phs.add_argument("--texture", nargs="+", default=["auto"], metavar="auto|none|H K L",
+                     help="March-Dollase preferred orientation: 'auto' tries the low-index directions of each "
+                          "finalist's crystal system and keeps one the BIC supports, 'none' fits random powders, "
+                          "H K L refines one along this plane normal for every phase (plates: their face)")
     phs.add_argument("--members", type=_count, default=16,
                      help="with the default references and no composition: common formulas per structure type "
                           "put on its prototypes and screened too (0: the prototypes alone)")

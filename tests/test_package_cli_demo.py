@@ -134,6 +134,14 @@ def test_cli_refuses_counts_below_one(argv, capsys):
     assert stop.value.code == 2 and "expected a whole number >= 1" in capsys.readouterr().err
 
 
+def test_cli_texture_takes_auto_none_or_a_plane_normal():
+    assert cli._texture_argument(["auto"]) == "auto" and cli._texture_argument(["None"]) is None
+    assert cli._texture_argument(["0", "0", "1"]) == (0.0, 0.0, 1.0)
+    for bad in (["1", "2"], ["a", "b", "c"], ["sometimes"]):
+        with pytest.raises(SystemExit, match="--texture takes auto, none or three numbers"):
+            cli._texture_argument(bad)
+
+
 def test_cli_help_shows_defaults_and_recipes_are_listed(capsys):
     with pytest.raises(SystemExit):
         cli.main(["classify", "--help"])

@@ -81,14 +81,31 @@ def test_march_dollase_texture_is_refined_back(library):
     the refinement finds r and a far better fit than without."""
     zno = library["ZnO_mp-2133"]
     x, y = _scan([(zno, 1.0)], seed=2, texture=((0, 0, 1), 0.6))
-    plain = PhaseIdentifier(library, max_phases=1).identify((x, y, "CuKa1"))
+    plain = PhaseIdentifier(library, max_phases=1, texture=None).identify((x, y, "CuKa1"))
     textured = PhaseIdentifier(library, max_phases=1, texture=(0, 0, 1)).identify((x, y, "CuKa1"))
     assert textured.names == ["ZnO_mp-2133"]
     assert textured.phases[0].texture_r == pytest.approx(0.6, abs=0.03)
     assert textured.rwp < 0.6 * plain.rwp
     assert abs(textured.phases[0].lattice[0] / zno.lattice.a - 1) < 1e-3
-    with pytest.raises(InvalidParameterError, match="texture"):
-        PhaseIdentifier(library, texture=(0, 0, 0))
+    assert plain.phases[0].texture_direction is None and plain.phases[0].texture_r == 1.0
+    for bad in ((0, 0, 0), "yes"):
+        with pytest.raises(InvalidParameterError, match="texture"):
+            PhaseIdentifier(library, texture=bad)
+
+
+def test_preferred_orientation_is_found_without_being_told(library):
+    """texture="auto" (the default) tries the hexagonal cell's (0 0 1), (1 0 0), (1 1 0) and finds
+    the plates of r = 0.6; an untextured mixture keeps random powders."""
+    zno = library["ZnO_mp-2133"]
+    x, y = _scan([(zno, 1.0)], seed=2, texture=((0, 0, 1), 0.6))
+    auto = PhaseIdentifier(library, max_phases=1).identify((x, y, "CuKa1"))
+    assert auto.names == ["ZnO_mp-2133"] and auto.phases[0].texture_direction == (0.0, 0.0, 1.0)
+    assert auto.phases[0].texture_r == pytest.approx(0.6, abs=0.03)
+    assert auto.as_dict()["phases"][0]["texture_direction"] == [0.0, 0.0, 1.0]
+    x, y = _scan([(NACL, 0.7), (SI, 0.3)])
+    mixture = PhaseIdentifier(library, max_phases=3).identify((x, y, "CuKa1"))
+    assert sorted(mixture.names) == ["NaCl", "Si"]
+    assert all(p.texture_direction is None or abs(p.texture_r - 1.0) < 0.05 for p in mixture.phases)
 
 
 def test_references_that_fail_to_parse_are_reported_by_file_and_skipped(tmp_path):

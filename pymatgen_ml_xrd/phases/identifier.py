@@ -25,6 +25,7 @@ which wins when given. Laboratory K-alpha scans get the K-alpha2 line (``kalpha2
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
-from pymatgen_ml_xrd.phases.refinement import LATTICE_RANGE, PhaseState, RefinementResult, refine
+from pymatgen_ml_xrd.phases.refinement import LATTICE_RANGE, PhaseState, RefinementResult, refine, texture_start
 from pymatgen_ml_xrd.phases.screening import screen_scores
 
 __all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emission_lines"]
@@ -67,6 +68,16 @@ MAX_OVERLAP = 0.6
 OVERLAP_LEVEL = 0.05
 SCREEN_NOISE = 2.0  # noise levels taken off the screened scan (:func:`_screening_target`)
 AXIAL_STEP = 0.04  # step of the axial stretches screened
+#: plane normals tried for a finalist's preferred orientation (``texture="auto"``), per crystal
+#: system of its conventional cell: the cube's faces, edges' diagonals and body diagonal; the
+#: unique axis and the two in-plane ones; the three axes
+TEXTURE_DIRECTIONS = {
+    "cubic": ((0, 0, 1), (1, 1, 0), (1, 1, 1)),
+    **{system: ((0, 0, 1), (1, 0, 0), (1, 1, 0)) for system in ("tetragonal", "hexagonal", "trigonal")},
+    **{system: ((1, 0, 0), (0, 1, 0), (0, 0, 1)) for system in ("orthorhombic", "monoclinic", "triclinic")},
+}
+#: March-Dollase r tried before refining it: plates (r < 1) and needles (r > 1) of both strengths
+TEXTURE_R_STARTS = (0.5, 0.7, 1.5, 2.0)
 
 
 def axial_factors(crystal_system: str, strain: float, one_axis: bool = False) -> tuple[tuple[float, float, float], ...]:
@@ -127,6 +138,8 @@ class IdentifiedPhase:
         scale: scale factor of the phase's unscaled intensities. u, w: Caglioti U, W [deg^2];
         eta: Lorentzian fraction. lattice_change: refined / reference - 1 per parameter.
         texture_r: refined March-Dollase r (1: no texture refined or none found).
+        texture_direction: the plane normal (h, k, l) of that preferred orientation (None: a
+            random powder was fitted).
     """
 
     name: str
@@ -140,11 +153,13 @@ class IdentifiedPhase:
     eta: float
     lattice_change: tuple[float, ...]
     texture_r: float = 1.0
+    texture_direction: tuple[float, float, float] | None = None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "structure_type": self.structure_type, "lattice": list(self.lattice),
                 "weight_fraction": self.weight_fraction, "scale": self.scale, "u": self.u, "w": self.w,
                 "eta": self.eta, "lattice_change": list(self.lattice_change), "texture_r": self.texture_r,
+                "texture_direction": None if self.texture_direction is None else list(self.texture_direction),
                 "formula": self.structure.composition.reduced_formula}  # fmt: skip
 
 
@@ -254,9 +269,14 @@ class PhaseIdentifier:
         max_points: the scan is put on a uniform grid of at most this many points.
         d_max: angles below that of this d-spacing [angstrom] are left out (the direct beam and
             air scatter of low angles; 20 A is 4.4 deg at Cu K-alpha, 1.2 deg at 0.41 A).
-        texture: None, or the plane normal (h, k, l) of a March-Dollase preferred orientation
-            (plates lying flat: their face's normal, e.g. (0, 0, 1)); every phase then gets a
-            refined March-Dollase r (``IdentifiedPhase.texture_r``) in the full fits.
+        texture: "auto" (default): every finalist's fit for the first phase is also tried with a
+            March-Dollase preferred orientation along the low-index directions of its crystal system
+            (``TEXTURE_DIRECTIONS``, r started from ``TEXTURE_R_STARTS``), kept when it lowers the
+            BIC by more than ``bic_margin``: measured scans of cleaving or platy crystals are
+            rarely random powders, and a wrong type must not win because the right one was fitted
+            untextured. None: random powders only. (h, k, l): the plane normal of the
+            orientation of every phase (plates lying flat: their face's normal, e.g. (0, 0, 1)).
+            The refined r and direction are ``IdentifiedPhase.texture_r`` and ``texture_direction``.
         members: with ``references="default"``, the first phase of a search without a
             composition is also sought among this many common formulas of every type (the ICSD's
             and COD's most refined compounds of its space group and stoichiometry, put on its
@@ -277,7 +297,7 @@ class PhaseIdentifier:
                  lattice_scales: tuple[float, float, float] = (0.97, 1.03, 0.002), n_candidates: int = 5,
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
                  background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
-                 texture: tuple[int, int, int] | None = None, members: int = 16,
+                 texture: tuple[int, int, int] | str | None = "auto", members: int = 16,
                  axial_strain: float | None = None) -> None:
         _check_count("max_phases", max_phases)
         _check_count("members", members, minimum=0)
@@ -311,7 +331,10 @@ class PhaseIdentifier:
         if not (isinstance(d_max, (int, float)) and d_max > 1):
             raise InvalidParameterError(f"d_max must be a d-spacing above 1 angstrom, got {d_max!r}")
         self.d_max = float(d_max)
-        if texture is not None:
+        if isinstance(texture, str):
+            if texture != "auto":
+                raise InvalidParameterError(f"texture must be 'auto', None or a plane normal (h, k, l), got {texture!r}")
+        elif texture is not None:
             hkl = np.asarray(texture)
             if hkl.shape != (3,) or not np.isfinite(hkl.astype(float)).all() or not np.any(hkl):
                 raise InvalidParameterError(f"texture must be a plane normal (h, k, l), not all zero, got {texture!r}")
@@ -427,9 +450,12 @@ class PhaseIdentifier:
                 break
             # quick fits rank the candidates; the best FINALISTS are refined fully and the best of
             # those decides (a quick fit of a low-symmetry cell may not have converged yet)
+            fixed = None if isinstance(self.texture, str) else self.texture
             finalists = [refine(x, y, f.phases, lines, self.background_degree, refine_displacement=lab, zero=f.zero,
-                                displacement=f.displacement, max_nfev=60, texture=self.texture)
+                                displacement=f.displacement, max_nfev=60, texture=fixed)
                          for f in _finalists(quick)]  # fmt: skip
+            if self.texture == "auto" and not found:  # a minor phase's few lines cannot tell texture from misfit
+                finalists = [self._textured(x, y, f, lines, lab) for f in finalists]
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
                 break
@@ -613,6 +639,20 @@ class PhaseIdentifier:
                 ranked[name] = (name, float(top[i]), s, lattices[i] * np.array([s] * 3 + [1.0] * 3))
         return list(ranked.values())
 
+    def _textured(self, x, y, fit: RefinementResult, lines: tuple, lab: bool) -> RefinementResult:
+        """``fit`` with its new phase's preferred orientation refined, when one of the directions
+        of its crystal system lowers the BIC by more than ``bic_margin`` (else ``fit``)."""
+        last = fit.phases[-1]
+        start = texture_start(x, y, fit, lines, self.background_degree,
+                              TEXTURE_DIRECTIONS[last.reference.crystal_system], TEXTURE_R_STARTS)  # fmt: skip
+        if start is None:
+            return fit
+        direction, r, _ = start
+        trial = [*fit.phases[:-1], dataclasses.replace(last, texture_direction=direction, texture_r=r)]
+        textured = refine(x, y, trial, lines, self.background_degree, refine_displacement=lab, zero=fit.zero,
+                          displacement=fit.displacement, max_nfev=60)  # fmt: skip
+        return textured if textured.bic < fit.bic - self.bic_margin else fit
+
     def _rejected(self, fit: RefinementResult) -> bool:
         """Whether the phase ``fit`` adds is no phase: it shadows a found one (:func:`_shadows`), or
         a library reference screened stretched was refined to axial ratios more than
@@ -645,7 +685,7 @@ class PhaseIdentifier:
                 lattice=tuple(float(v) for v in state.lattice), weight_fraction=float(fraction), scale=state.scale,
                 u=state.u, w=state.w, eta=state.eta,
                 lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0),
-                texture_r=state.texture_r))  # fmt: skip
+                texture_r=state.texture_r, texture_direction=state.texture_direction))  # fmt: skip
         order = np.argsort([-p.weight_fraction for p in phases], kind="stable")
         components = {result.phases[i].reference.name: result.components[i] for i in range(len(result.phases))}
         return PhaseIdentification(phases=[phases[i] for i in order], rwp=result.rwp, gof=result.gof,

@@ -25,7 +25,7 @@ from scipy.optimize import least_squares
 from pymatgen_ml_xrd.phases.profile_model import full_lattice, phase_pattern, texture_factors
 from pymatgen_ml_xrd.phases.references import LATTICE_FREE, ReferencePhase
 
-__all__ = ["PhaseState", "RefinementResult", "refine"]
+__all__ = ["PhaseState", "RefinementResult", "refine", "texture_start"]
 
 LATTICE_RANGE = 0.05  # refined lattice parameters stay within +-5 % of their start
 # weights 1 / max(y, floor): the floor is at least this share of the scan's maximum, so that scans
@@ -44,7 +44,8 @@ class PhaseState:
         reference: the phase. lattice: (a, b, c, alpha, beta, gamma) [angstrom, deg].
         u, w: Caglioti U, W [deg^2]. eta: Lorentzian fraction. scale: scale factor of its
         unscaled intensities (|F|^2 m LP per cell). texture_r: March-Dollase r (1: random powder;
-        refined only when :func:`refine` is given a texture direction).
+        refined when the phase has a texture direction). texture_direction: the plane normal
+        (h, k, l) of the phase's preferred orientation, or None (random powder).
     """
 
     reference: ReferencePhase
@@ -55,6 +56,7 @@ class PhaseState:
     scale: float = 0.0
     start_lattice: NDArray[np.float64] = field(default=None, repr=False)
     texture_r: float = 1.0
+    texture_direction: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         self.lattice = np.asarray(self.lattice, dtype=np.float64)
@@ -105,17 +107,18 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
            texture: tuple[int, int, int] | None = None) -> RefinementResult:  # fmt: skip
     """Refine ``phases`` jointly against the scan (x uniform [deg], y intensities); see the
     module docstring. ``lines``: ((wavelength, relative intensity), ...). ``texture``: the
-    plane normal (h, k, l) of a March-Dollase preferred orientation; each phase's r is then
-    refined within ``TEXTURE_R_RANGE``."""
+    plane normal (h, k, l) of a March-Dollase preferred orientation of every phase (overrides
+    their own ``texture_direction``); the r of each phase with a direction is refined within
+    ``TEXTURE_R_RANGE``."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    x0, step, n = float(x[0]), float(x[1] - x[0]), len(x)
-    if weights is None:
-        floor = max(float(np.percentile(y[y > 0], 5)) if (y > 0).any() else 1.0, FLOOR_SHARE * float(y.max()), 1e-12)
-        weights = 1.0 / np.maximum(y, floor)
+    n = len(x)
+    weights = _weights(y) if weights is None else weights
     sqrt_w = np.sqrt(weights)
-    t = (x - x0) / max(x[-1] - x0, 1e-12) * 2.0 - 1.0
-    basis = np.polynomial.chebyshev.chebvander(t, background_degree)  # (n, degree + 1)
+    basis = _background_basis(x, background_degree)
+    directions = [None if (texture is None and s.texture_direction is None)
+                  else np.asarray(s.texture_direction if texture is None else texture, dtype=np.float64)
+                  for s in phases]  # fmt: skip
 
     # the vector of non-linear parameters: [zero, (displacement), per phase: free lattice, U, W, eta]
     start, lower, upper, slices = [float(zero)], [-0.5], [0.5], []
@@ -123,12 +126,8 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         start.append(float(displacement))
         lower.append(-0.5)
         upper.append(0.5)
-    direction = None if texture is None else np.asarray(texture, dtype=np.float64)
-    scan_d_min = _d_min(x, lines)
-    # each phase's reflections down to the d-spacing its largest reachable cell brings into the scan
-    d_mins = [table_d_min(scan_d_min, float(np.max(state.start_lattice[:3] / state.reference.lattice_parameters[:3]))
-                          * (1.0 + LATTICE_RANGE)) for state in phases]  # fmt: skip
-    for state in phases:
+    d_mins = [_table_d_min(x, lines, state) for state in phases]
+    for state, direction in zip(phases, directions):
         lat0, lat_lo, lat_hi = _lattice_bounds(state)
         begin = len(start)
         start += [*lat0, max(state.u, 0.0), max(state.w, 1e-6), float(np.clip(state.eta, 0, 1))]
@@ -145,7 +144,7 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         z = v[0]
         disp = v[1] if refine_displacement else 0.0
         out = []
-        for state, (begin, k) in zip(phases, slices):
+        for state, direction, (begin, k) in zip(phases, directions, slices):
             lattice = full_lattice(v[begin:begin + k], state.start_lattice, state.reference.crystal_system)
             r = v[begin + k + 3] if direction is not None else 1.0
             out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r))
@@ -154,12 +153,8 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     def columns(v):
         z, disp, per_phase = unpack(v)
         cols = []
-        for state, d_min, (lattice, u, w, eta, r) in zip(phases, d_mins, per_phase):
-            table = state.reference.peaks(lines[0][0], d_min)
-            factors = None
-            if direction is not None:
-                factors = texture_factors(state.reference.families(lines[0][0], d_min), lattice, direction, r)
-            cols.append(phase_pattern(x0, step, n, table, lattice, lines, z, disp, u, w, eta, texture=factors))
+        for state, direction, d_min, (lattice, u, w, eta, r) in zip(phases, directions, d_mins, per_phase):
+            cols.append(_phase_column(x, state.reference, d_min, lattice, lines, z, disp, u, w, eta, direction, r))
         return np.column_stack([*cols, basis]) if cols else basis
 
     n_phase = len(phases)
@@ -188,13 +183,75 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     rwp = float(np.sqrt(chi2 / sum_wy2)) if sum_wy2 > 0 else float("nan")
     rexp = float(np.sqrt(max(n - n_params, 1) / sum_wy2)) if sum_wy2 > 0 else float("nan")
     refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
-                          scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r))
-               for i, (s, (lat, u, w, eta, r)) in enumerate(zip(phases, per_phase))]  # fmt: skip
+                          scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r),
+                          texture_direction=None if d is None else tuple(float(v) for v in d))
+               for i, (s, d, (lat, u, w, eta, r)) in enumerate(zip(phases, directions, per_phase))]  # fmt: skip
     bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
     return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
                             components=components, y_calc=y_calc, rwp=rwp, gof=rwp / rexp if rexp > 0 else float("nan"),
                             chi2=chi2, n_parameters=n_params, bic=bic, success=bool(fit.success),
                             message=str(fit.message))  # fmt: skip
+
+
+def texture_start(x: NDArray, y: NDArray, fit: RefinementResult, lines: tuple, background_degree: int,
+                  directions: tuple, r_values: tuple) -> tuple[tuple[float, float, float], float, float] | None:
+    """The best March-Dollase (direction, r) to start refining the last phase of ``fit`` from, and
+    the weighted chi^2 it reaches, or None if no pair lowers ``fit.chi2``.
+
+    Every (direction, r) of the grid ``directions`` x ``r_values`` is tried with all else held
+    at ``fit``'s values, re-solving only the linear parameters (scales and background): the
+    refined r is multimodal (started at 1 it falls into the minimum on the wrong side), so a
+    coarse grid picks the start and :func:`refine` goes on from there."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    weights = _weights(y)
+    basis = _background_basis(x, background_degree)
+    last = fit.phases[-1]
+    others = fit.components[:-1].T  # the other phases as they were fitted (their scales re-solved)
+    d_min = _table_d_min(x, lines, last)
+    best = None
+    for direction in directions:
+        for r in r_values:
+            column = _phase_column(x, last.reference, d_min, last.lattice, lines, fit.zero, fit.displacement,
+                                   last.u, last.w, last.eta, np.asarray(direction, dtype=np.float64), float(r))  # fmt: skip
+            a = np.column_stack([others, column, basis])
+            coef = _scales_and_background(a, y, weights, len(fit.phases))
+            chi2 = float(np.sum(weights * (y - a @ coef) ** 2))
+            if chi2 < fit.chi2 and (best is None or chi2 < best[2]):
+                best = (tuple(float(v) for v in direction), float(r), chi2)
+    return best
+
+
+def _weights(y: NDArray) -> NDArray[np.float64]:
+    """Counting-statistics weights 1 / max(y, floor) (see ``FLOOR_SHARE``)."""
+    floor = max(float(np.percentile(y[y > 0], 5)) if (y > 0).any() else 1.0, FLOOR_SHARE * float(y.max()), 1e-12)
+    return 1.0 / np.maximum(y, floor)
+
+
+def _background_basis(x: NDArray, degree: int) -> NDArray[np.float64]:
+    """(n, degree + 1) Chebyshev polynomials over the scan."""
+    t = (x - x[0]) / max(x[-1] - x[0], 1e-12) * 2.0 - 1.0
+    return np.polynomial.chebyshev.chebvander(t, degree)
+
+
+def _table_d_min(x: NDArray, lines: tuple, state: PhaseState) -> float:
+    """A phase's reflections are needed down to the d-spacing its largest reachable cell brings
+    into the scan."""
+    stretch = float(np.max(state.start_lattice[:3] / state.reference.lattice_parameters[:3])) * (1.0 + LATTICE_RANGE)
+    return table_d_min(_d_min(x, lines), stretch)
+
+
+def _phase_column(x: NDArray, reference: ReferencePhase, d_min: float, lattice: NDArray, lines: tuple, zero: float,
+                  displacement: float, u: float, w: float, eta: float, direction: NDArray | None,
+                  r: float) -> NDArray[np.float64]:  # fmt: skip
+    """(n,) one phase's unscaled pattern on the uniform scan ``x``, textured when ``direction``
+    is given."""
+    table = reference.peaks(lines[0][0], d_min)
+    factors = None
+    if direction is not None:
+        factors = texture_factors(reference.families(lines[0][0], d_min), lattice, direction, r)
+    return phase_pattern(float(x[0]), float(x[1] - x[0]), len(x), table, lattice, lines, zero, displacement,
+                         u, w, eta, texture=factors)  # fmt: skip
 
 
 def _scales_and_background(a: NDArray, y: NDArray, weights: NDArray, n_phase: int) -> NDArray[np.float64]:
