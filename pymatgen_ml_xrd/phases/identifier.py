@@ -37,7 +37,13 @@ from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
 from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
-from pymatgen_ml_xrd.phases.refinement import LATTICE_RANGE, PhaseState, RefinementResult, refine, texture_start
+from pymatgen_ml_xrd.phases.refinement import (
+    LATTICE_RANGE,
+    PhaseState,
+    RefinementResult,
+    refine,
+    texture_start,
+)
 from pymatgen_ml_xrd.phases.screening import screen_scores
 
 __all__ = ["IdentifiedPhase", "PhaseIdentification", "PhaseIdentifier", "emission_lines"]
