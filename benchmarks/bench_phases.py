@@ -1,6 +1,6 @@
 """PhaseIdentifier on measured scans with known phases (benchmarks/phase_data.py).
 
-    python benchmarks/bench_phases.py [--data ../shared/data] [--only refined_xy iucr_pdcif ...]
+    python benchmarks/bench_phases.py [--data ../shared/data] [--only refined_xy iucr_pdcif ...] [--scans NAME ...]
 
 The library holds every known phase of every loaded scan: each scan's true phases plus all the
 others as distractors (40 references). Every scan is identified with ``max_phases=4`` against
@@ -101,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", nargs="*", default=None, help="collections to run (default: all)")
+    ap.add_argument("--scans", nargs="*", default=None, help="only these scans (names as printed; a quick look)")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--speed-only", action="store_true", help="only the speed against ~1,000 references")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "phases.json")
@@ -120,6 +121,8 @@ def main() -> None:
         return
     if args.only:
         scans = [s for s in scans if s.collection in args.only]
+    if args.scans:
+        scans = [s for s in scans if s.name in args.scans]
     pid = PhaseIdentifier(library, max_phases=4)
     png = args.out.parent / "phases"
     rows = []

@@ -246,6 +246,25 @@ def test_inputs_on_other_grids_and_wavelengths(tiny):
     assert clf.decision_function(peaks).shape == (1, len(GROUPS))
 
 
+def test_a_clean_model_warns_about_inputs_with_a_background(tiny):
+    """The tiny model removes no background: a measured scan (the shipped LiMnO2 lab scan) and a
+    simulated pattern on a flat background are named; clean simulated patterns are not."""
+    import warnings
+
+    from pymatgen_ml_xrd.io import read_pattern
+
+    clf, _ = tiny
+    s = SyntheticStructureGenerator(space_groups=[225], seed=4).generate(1)[0]
+    clean = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.05)
+    raised = (clean.x, clean.y + 0.02 * clean.y.max())
+    scan = read_pattern(os.path.join(os.path.dirname(__file__), "data", "patterns", "LiMnO2.xy"), "CuKa")
+    with pytest.warns(UserWarning, match=r"pattern\(s\) 1, 2 have a background.*pretrained='v2'"):
+        clf.predict([clean, raised, scan, s])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict([clean, s, (clean.x, clean.y)])
+
+
 def test_intensity_units_do_not_matter(tiny):
     """Intensities scaled by 1e39, 1e-300 or 1e300 (float32 would overflow or underflow them)
     give the probabilities of the pattern as it is."""
