@@ -140,7 +140,7 @@ def test_set_params_never_raises_and_fit_validates_instead():
     assert clf.predict(np.zeros((1, 2126)) + 0.5).shape == (1,)
 
 
-def test_grid_search_over_a_tiny_fit_on_patterns(structures):
+def test_grid_search_over_a_tiny_fit_on_patterns(structures, tmp_path):
     """The API checks of scikit-learn that draw random 2-4 column X cannot apply to a model of a
     fixed 2-theta grid; these are their pattern-shaped equivalents: fit returns self and keeps
     the parameters, reads read-only input, and GridSearchCV runs a tiny fit (fit parameters
@@ -159,6 +159,10 @@ def test_grid_search_over_a_tiny_fit_on_patterns(structures):
     assert sorted(clf.classes_.tolist()) == [194, 225] and clf.predict(X).shape == (16,)
     assert clf.n_features_in_ == 301 and SpaceGroupClassifier().n_features_in_ == 2126
     assert not hasattr(SpaceGroupClassifier(**params), "n_features_in_")  # unfitted
+    missing = SpaceGroupClassifier(pretrained=str(tmp_path / "no_such_model"))
+    assert not hasattr(missing, "n_features_in_")  # unreadable weights: absent, not a crash of hasattr
+    with pytest.raises(ModelFileError, match="no_such_model"):
+        missing.predict(X)  # where the weights are used, the reason
     search = GridSearchCV(SpaceGroupClassifier(**params), {"learning_rate": [1e-3, 3e-3]}, cv=2)
     search.fit(X, y, epochs=2)  # fit parameters pass through
     assert search.best_params_["learning_rate"] in (1e-3, 3e-3) and 0.0 <= search.best_score_ <= 1.0

@@ -162,10 +162,15 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     def n_features_in_(self) -> int:
         """Points of the model's input grid (scikit-learn's ``n_features_in_``): an array X must
         have this many columns; Diffractograms and (x, y) pairs are resampled onto the grid.
-        Absent (AttributeError) while the estimator has no weights."""
+        Absent (AttributeError) while the estimator has no weights, or when its ``pretrained``
+        weights cannot be read (``hasattr`` is then False, as scikit-learn's checks expect;
+        predict raises the ModelFileError)."""
         if not self._has_state() and self.__dict__.get("pretrained") is None:
             raise AttributeError("n_features_in_ is set by fit() or by pretrained weights")
-        return int(self.spec_.n_points)
+        try:
+            return int(self.spec_.n_points)
+        except ModelFileError as err:
+            raise AttributeError(f"n_features_in_ is unavailable: {err}") from err
 
     def _spec(self) -> PatternSpec:
         """The fitted (or shipped) spec, else the one a fit with these parameters would use."""
