@@ -13,7 +13,8 @@ fit without it.
 3. Refinement (:mod:`.refinement`): each candidate is refined together with the phases found so
    far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
-   the ``FINALISTS`` best (of distinct structure types) fully; the best full fit (the most symmetric of those within
+   the ``FINALISTS`` best (of distinct structure types) fully, for the first phase also with a
+   preferred orientation (``texture="auto"``); the best full fit (the most symmetric of those within
    ``SYMMETRY_TOLERANCE`` of the best R_wp) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
    and its weight fraction is at least ``min_weight_fraction``. This repeats up to ``max_phases``.
