@@ -292,7 +292,8 @@ def _recipes(args: argparse.Namespace) -> int:
     for r in table:
         how = r["script"] if r["kind"] == "script" else (f"{len(r['stages'])} stage(s), {r['n_patterns']:,} patterns"
                                                          if r["n_patterns"] else "")  # fmt: skip
-        print(f"{r['name']:<30} {r['model']:<19} -> pretrained/{r['publishes']}\n    {how}\n    {r['description']}")
+        target = f"-> pretrained/{r['publishes']}" if r["publishes"] else "(not shipped)"
+        print(f"{r['name']:<30} {r['model']:<19} {target}\n    {how}\n    {r['description']}")
     return 0
 
 
@@ -305,6 +306,8 @@ def _train_recipe(args: argparse.Namespace) -> int:
     if args.model is not None or args.structures:
         raise SystemExit("pmlxrd: train --recipe NAME takes no model name or files (the recipe fixes them)")
     recipe = get_recipe(args.recipe)
+    if args.publish and recipe.publishes is None:
+        raise SystemExit(f"pmlxrd: recipe {recipe.name} has no shipped model to publish over; run it without --publish")
     try:
         path = run_recipe(args.recipe, args.out, args.data, resume=args.resume, minutes=args.minutes)
     except RecipePaused as pause:

@@ -35,6 +35,16 @@ def test_every_shipped_model_has_a_recipe(capsys):
         recipes.get_recipe("nope")
 
 
+def test_a_recipe_without_a_shipped_model_is_listed_so_and_refuses_publish(tmp_path, capsys):
+    assert recipes.get_recipe("space-group-v3").publishes is None
+    assert main(["recipes"]) == 0
+    listing = capsys.readouterr().out
+    assert "space-group-v3" in listing and "(not shipped)" in listing and "pretrained/None" not in listing
+    with pytest.raises(SystemExit, match="no shipped model to publish over"):
+        main(["train", "--recipe", "space-group-v3", "--out", str(tmp_path / "run"), "--publish"])
+    assert not (tmp_path / "run").exists()  # refused before anything ran
+
+
 def _data_folder(tmp_path):
     """A data folder of the shipped example structures, all in the held-out half."""
     rows, n = [], 0

@@ -258,8 +258,9 @@ def test_a_clean_model_warns_about_inputs_with_a_background(tiny):
     clean = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.05)
     raised = (clean.x, clean.y + 0.02 * clean.y.max())
     scan = read_pattern(os.path.join(os.path.dirname(__file__), "data", "patterns", "LiMnO2.xy"), "CuKa")
-    with pytest.warns(UserWarning, match=r"pattern\(s\) 1, 2 have a background.*pretrained='v2'"):
+    with pytest.warns(UserWarning, match=r"pattern\(s\) 1, 2 have a background.*pretrained='v2'") as record:
         clf.predict([clean, raised, scan, s])
+    assert any(w.filename == __file__ for w in record)  # points at the user's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf.predict([clean, s, (clean.x, clean.y)])

@@ -586,8 +586,9 @@ def _warn_if_measured(X, pretrained) -> None:
     looking = measured_looking(X)
     if looking:
         shown = ", ".join(str(i) for i in looking[:10]) + (" ..." if len(looking) > 10 else "")
+        # stacklevel 5: the user's call of predict / predict_proba (-> decision_function -> _rows -> here)
         warnings.warn(f"pattern(s) {shown} have a background, as measured scans do, but this model "
                       f"(pretrained={pretrained!r}) was trained on clean simulated patterns and removes none "
                       "(the shipped default's top-1 on measured scans is 0.04-0.08, docs/benchmarks.md). Use "
                       "SpaceGroupClassifier(pretrained='v2') (any input) or 'experimental' (measured scans)",
-                      UserWarning, stacklevel=4)  # fmt: skip
+                      UserWarning, stacklevel=5)  # fmt: skip

@@ -194,17 +194,19 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
 
 
 def texture_start(x: NDArray, y: NDArray, fit: RefinementResult, lines: tuple, background_degree: int,
-                  directions: tuple, r_values: tuple) -> tuple[tuple[float, float, float], float, float] | None:
+                  directions: tuple, r_values: tuple,
+                  weights: NDArray | None = None) -> tuple[tuple[float, float, float], float, float] | None:  # fmt: skip
     """The best March-Dollase (direction, r) to start refining the last phase of ``fit`` from, and
     the weighted chi^2 it reaches, or None if no pair lowers ``fit.chi2``.
 
     Every (direction, r) of the grid ``directions`` x ``r_values`` is tried with all else held
     at ``fit``'s values, re-solving only the linear parameters (scales and background): the
     refined r is multimodal (started at 1 it falls into the minimum on the wrong side), so a
-    coarse grid picks the start and :func:`refine` goes on from there."""
+    coarse grid picks the start and :func:`refine` goes on from there. ``weights``: those
+    ``fit`` was refined with (default: :func:`refine`'s)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    weights = _weights(y)
+    weights = _weights(y) if weights is None else weights
     basis = _background_basis(x, background_degree)
     last = fit.phases[-1]
     others = fit.components[:-1].T  # the other phases as they were fitted (their scales re-solved)
