@@ -26,12 +26,8 @@ from pymatgen_ml_xrd.diffraction.dense_kernels import (
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
-from pymatgen_ml_xrd.diffraction.reflection_kernels import (
-    group_peaks,
-    intensities_and_sines,
-    reflections_and_shells,
-)
-from pymatgen_ml_xrd.diffraction.scattering import COEFF_B, N_COEFF
+from pymatgen_ml_xrd.diffraction.peak_kernel import index_bounds, reflection_intensities
+from pymatgen_ml_xrd.diffraction.reflection_kernels import group_peaks
 from pymatgen_ml_xrd.diffraction.texture import (
     NO_TEXTURE,
     check_preferred_orientation,
@@ -54,7 +50,12 @@ __all__ = ["XRDCalculator"]
 
 _PROFILES = {"gaussian": PROFILE_GAUSSIAN, "pseudo-voigt": PROFILE_PSEUDO_VOIGT, "pseudo_voigt": PROFILE_PSEUDO_VOIGT}
 _NO_USTAR = np.zeros((0, 3, 3))
+_NO_DW = np.zeros(0)  # no Debye-Waller factors (the kernels read B = 0 for every element)
 _MAX_INDEX = 4096  # Miller indices are packed in 12 bits when grouping families
+try:  # numpy's inverse ufunc without np.linalg.inv's wrapper (see _inverse)
+    from numpy.linalg._umath_linalg import inv as _UMATH_INV
+except ImportError:  # pragma: no cover - a numpy that moved it: the public wrapper
+    _UMATH_INV = None
 
 
 class XRDCalculator(AbstractDiffractionPatternCalculator):
@@ -123,23 +124,23 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         """
         structure, arrays, ustar = self._prepare(structure)
         min_r, max_r = self._shell(two_theta_range)
-        inv_lattice, bounds = self._index_bounds(arrays, max_r)
-        hkl, g, s2, shell = reflections_and_shells(inv_lattice, *bounds, min_r, max_r)
+        ok, hkl, g, f2, sin_t, hexagonal = reflection_intensities(
+            arrays.lattice, _inverse(arrays.lattice), arrays.volume, min_r, max_r, self.max_reflections, _MAX_INDEX,
+            arrays.frac_coords, arrays.occupancies, arrays.atom_element, arrays.element_rows,
+            self._dw_array(arrays), ustar, self.wavelength,
+        )  # fmt: skip
+        if not ok:
+            self._index_bounds(arrays, max_r)  # raises ReflectionLimitError, saying why
         if len(g) == 0:
             return XRDPattern([], [], [], [])
-        expo = np.exp(np.multiply.outer(self._neg_b(arrays), s2))  # numpy's SIMD exp
-        f2, sin_t = intensities_and_sines(
-            hkl, g, shell, s2, expo, arrays.frac_coords, arrays.occupancies, arrays.atom_element,
-            arrays.element_rows, ustar, self.wavelength,
-        )  # fmt: skip
         # numpy's arcsin, as in pymatgen: its SIMD result can differ from libm's in the last bit,
         # and the 1e-5 deg bins that merge peaks must come out the same
         theta = np.arcsin(sin_t)
-        hexagonal = structure.lattice.is_hexagonal()  # pymatgen names families with 4 indices then
         x, y, d, order, lo, hi = group_peaks(
             theta, sin_t, g, f2, self.TWO_THETA_TOL, self.SCALED_INTENSITY_TOL, 100.0 if scaled else 0.0
         )
-        return XRDPattern(x, y, HklFamilies(hkl, order, lo, hi, hexagonal), d)
+        # pymatgen names families with 4 indices when the lattice is hexagonal
+        return XRDPattern(x, y, HklFamilies(hkl, order, lo, hi, bool(hexagonal)), d)
 
     # ------------------------------------------------------------------ dense diffractograms
     def get_diffractogram(
@@ -273,7 +274,9 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             raise InvalidInputTypeError("get_pattern needs a pymatgen Structure (hkl families need the lattice object)")
         if not isinstance(structure, IStructure):
             raise InvalidInputTypeError(f"expected a pymatgen Structure, got {type(structure).__name__}")
-        ustar = get_ustar(structure) if "U11_cif" in structure.site_properties else None
+        # pymatgen's test ("U11_cif" in structure.site_properties) without building that dict
+        anisotropic = any("U11_cif" in site.properties for site in structure.sites)
+        ustar = get_ustar(structure) if anisotropic else None
         if ustar is not None and (self.symprec or self.debye_waller_factors):
             raise InvalidParameterError(
                 "Neither symprec nor debye_waller_factors can be used with the U11_cif, ..., U12_cif site properties."
@@ -316,10 +319,7 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
                 reflections, or Miller indices beyond 4095.
         """
         lat = arrays.lattice
-        bounds = tuple(int(max_r * math.sqrt(x * x + y * y + z * z)) + 1 for x, y, z in lat.tolist())
-        n_sphere = 2 / 3 * math.pi * max_r**3 * arrays.volume  # one Friedel half of the sphere
-        # memory: ~100 bytes per reflection, 48 bytes per atom and Miller index in the phase tables
-        table_bytes = 48 * arrays.n_atoms * sum(2 * b + 1 for b in bounds)
+        *bounds, n_sphere, table_bytes = index_bounds(lat, arrays.volume, arrays.n_atoms, max_r)
         if n_sphere > self.max_reflections or table_bytes > 100 * self.max_reflections or max(bounds) >= _MAX_INDEX:
             raise ReflectionLimitError(
                 f"the cell ({arrays.volume:.4g} A^3, {arrays.n_atoms} atoms) would give about {n_sphere:.3g} "
@@ -327,21 +327,12 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
                 f"(phase tables {table_bytes / 1e6:.0f} MB), above max_reflections={self.max_reflections} "
                 "(about 100 bytes each); narrow two_theta_range or raise max_reflections if memory allows"
             )
-        return np.linalg.inv(lat), bounds  # type: ignore[return-value]
-
-    def _neg_b(self, arrays: CrystalArrays) -> NDArray[np.float64]:
-        """(n_el, 4): minus the form-factor widths b_k [angstrom^2]; (n_el, 5) with the Debye-Waller B."""
-        if not self.debye_waller_factors:
-            return -COEFF_B[arrays.element_rows]
-        neg_b = np.empty((len(arrays.element_rows), N_COEFF + 1))
-        neg_b[:, :N_COEFF] = COEFF_B[arrays.element_rows]
-        neg_b[:, N_COEFF] = self._dw_array(arrays)
-        return np.negative(neg_b, out=neg_b)
+        return _inverse(lat), tuple(bounds)  # type: ignore[return-value]
 
     def _dw_array(self, arrays: CrystalArrays) -> NDArray[np.float64]:
         """Isotropic Debye-Waller B [angstrom^2] per element of ``arrays`` (0 where not given)."""
         if not self.debye_waller_factors:
-            return np.zeros(len(arrays.element_symbols))
+            return _NO_DW
         return np.array([float(self.debye_waller_factors.get(s, 0.0)) for s in arrays.element_symbols])
 
     def _dense_settings(self, x, profile, crystallite_size, caglioti, eta, kalpha2, scherrer_constant) -> dict:
@@ -438,4 +429,19 @@ def _per_structure_textures(value, n: int) -> list[tuple[NDArray, float]]:
 
 
 def _is_pair(value) -> bool:
+    if type(value) is tuple or type(value) is list:  # the common case, without the ABC check
+        return len(value) == 2
     return isinstance(value, Sequence | np.ndarray) and not isinstance(value, str) and len(value) == 2
+
+
+def _inverse(lattice: NDArray[np.float64]) -> NDArray[np.float64]:
+    """numpy's LAPACK inverse of a validated (non-singular) 3x3 lattice, bit for bit.
+
+    pymatgen builds the reciprocal lattice from ``np.linalg.inv``; numba's LAPACK rounds
+    differently in about half of all cells, so the inverse must be numpy's. Its ufunc is called
+    directly: ``np.linalg.inv``'s wrapper (array checks, an errstate context) costs 3-4x the
+    inversion, and the lattice was checked to be finite and of non-zero volume already.
+    """
+    if _UMATH_INV is None:
+        return np.linalg.inv(lattice)
+    return _UMATH_INV(lattice, signature="d->d")

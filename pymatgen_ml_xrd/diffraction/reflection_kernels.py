@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from pymatgen_ml_xrd.diffraction.scattering import COEFF_A, COEFF_B, N_COEFF, ROW_Z
+from pymatgen_ml_xrd.diffraction.vector_exp import exp_into
 
 __all__ = [
     "enumerate_reflections",
@@ -208,23 +209,32 @@ def distinct_shells(g):
 def form_factor_exponentials(s2, element_rows, dw_b):
     """exp(-b_k s^2) of the four form-factor terms and exp(-B s^2) (Debye-Waller) per element.
 
-    Scalar libm version for kernels that run without Python in between; the pymatgen-exact path
-    gets the same array from numpy's vectorised exp.
+    For kernels that run without Python in between: the vectorised exp of :mod:`.vector_exp`
+    (relative error below 1e-15, twice numpy's speed here, where libm's scalar exp was most of a
+    30-atom pattern's time).
 
     Args:
         s2: (D,) [1/angstrom^2].  element_rows: (n_el,) rows of the scattering tables.
-        dw_b: (n_el,) isotropic B [angstrom^2] (0 = none).
+        dw_b: (n_el,) isotropic B [angstrom^2] (0 = none), or shape (0,) for none at all.
 
     Returns:
         (n_el, 5, D) float64.
     """
     n_el = element_rows.shape[0]
-    out = np.empty((n_el, N_COEFF + 1, s2.shape[0]))
-    for d in range(s2.shape[0]):
-        for e in range(n_el):
-            for c in range(N_COEFF):
-                out[e, c, d] = math.exp(-COEFF_B[element_rows[e], c] * s2[d])
-            out[e, N_COEFF, d] = math.exp(-dw_b[e] * s2[d])
+    n = s2.shape[0]
+    with_dw = dw_b.shape[0] == n_el
+    out = np.empty((n_el, N_COEFF + 1, n))
+    arg = np.empty(n)
+    bits = np.empty(n, dtype=np.int64)
+    for e in range(n_el):
+        for c in range(N_COEFF + 1):
+            b = COEFF_B[element_rows[e], c] if c < N_COEFF else (dw_b[e] if with_dw else 0.0)
+            if b == 0.0:
+                out[e, c, :] = 1.0
+                continue
+            for d in range(n):
+                arg[d] = -b * s2[d]
+            exp_into(arg, out[e, c], bits)
     return out
 
 
