@@ -196,3 +196,45 @@ def test_reflection_exactly_at_the_limiting_sphere():
     ours, _, problems = _compare(structure, wavelength=1.0, two_theta_range=None)
     assert not problems, problems
     assert ours.x[-1] == pytest.approx(180.0)
+
+
+def test_get_patterns_gives_get_patterns_peaks_and_names_the_bad_structure(real_structures):
+    calc = XRDCalculator()
+    some = real_structures[::25]
+    batch = calc.get_patterns(some, two_theta_range=(10, 80))
+    assert len(batch) == len(some)
+    for structure, pattern in zip(some, batch):
+        single = calc.get_pattern(structure, two_theta_range=(10, 80))
+        assert np.array_equal(pattern.x, single.x) and np.array_equal(pattern.y, single.y)
+        assert pattern.hkls == single.hkls and pattern.d_hkls == single.d_hkls
+    empty = Structure(Lattice.cubic(4.0), [], [])
+    with pytest.raises(ValueError, match="structure 2: the structure is empty"):
+        calc.get_patterns([some[0], some[1], empty])
+    with pytest.raises(ValueError, match="inverted"):
+        calc.get_patterns(some, two_theta_range=(80, 10))
+    assert calc.get_patterns([]) == []
+
+
+def test_lattice_inverse_is_numpys_bit_for_bit(real_structures):
+    from pymatgen_ml_xrd.diffraction.calculator import _inverse
+
+    for structure in real_structures:
+        m = np.array(structure.lattice.matrix, dtype=np.float64)
+        assert np.array_equal(_inverse(m), np.linalg.inv(m))
+
+
+def test_hexagonal_test_is_pymatgens():
+    from pymatgen_ml_xrd.diffraction.peak_kernel import lattice_is_hexagonal
+
+    rng = np.random.default_rng(3)
+    cases = [Lattice.hexagonal(3.0, 5.0), Lattice.cubic(4.0), Lattice.from_parameters(3, 3.005, 5, 90, 90, 120)]
+    cases += [Lattice.from_parameters(3, 3.0 + d, 5, 90, 90, 120) for d in (0.0099, 0.0101)]
+    cases += [Lattice.from_parameters(3, 3, 5, 90, 90 + t, 120) for t in (4.9, 5.1)]
+    for _ in range(300):  # near-hexagonal cells on both sides of the tolerances
+        a = rng.uniform(2, 8)
+        cases.append(Lattice.from_parameters(
+            a, a + rng.normal(0, 0.01), rng.uniform(2, 9), *rng.normal(90, 4, 2), rng.choice([60, 120]) + rng.normal(0, 4)
+        ))  # fmt: skip
+    answers = [lattice_is_hexagonal(np.array(lat.matrix)) for lat in cases]
+    assert answers == [lat.is_hexagonal() for lat in cases]
+    assert any(answers) and not all(answers)

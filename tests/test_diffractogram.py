@@ -162,3 +162,15 @@ def test_diffractogram_spectrum_behaviour():
         Diffractogram([2, 1], [0, 1])
     with pytest.raises(ValueError, match="finite"):
         Diffractogram([1, 2], [0, math.nan])
+
+
+def test_vectorised_exp_matches_numpy_to_1e_15():
+    from pymatgen_ml_xrd.diffraction.vector_exp import EXP_CLAMP, exp_into
+
+    x = np.concatenate([np.linspace(-EXP_CLAMP, EXP_CLAMP, 100_001), -np.random.default_rng(0).uniform(0, 40, 50_000)])
+    out = np.empty_like(x)
+    exp_into(x, out, np.empty(len(x), dtype=np.int64))
+    assert np.max(np.abs(out / np.exp(x) - 1)) < 1e-15
+    beyond = np.array([-1e4, 1e4])
+    exp_into(beyond, out[:2], np.empty(2, dtype=np.int64))
+    assert np.allclose(out[:2], np.exp([-EXP_CLAMP, EXP_CLAMP]), rtol=1e-15)  # clamped, still finite

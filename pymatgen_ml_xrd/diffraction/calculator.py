@@ -142,6 +142,30 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         # pymatgen names families with 4 indices when the lattice is hexagonal
         return XRDPattern(x, y, HklFamilies(hkl, order, lo, hi, bool(hexagonal)), d)
 
+    def get_patterns(
+        self,
+        structures: Iterable[Structure],
+        scaled: bool = True,
+        two_theta_range: tuple[float, float] | None = (0, 90),
+    ) -> list[DiffractionPattern]:
+        """Diffraction peaks of many structures: ``[get_pattern(s, scaled, two_theta_range) ...]``.
+
+        The same patterns as :meth:`get_pattern`, one per structure, in order; the range is
+        checked once, before any structure. (Threads do not pay: the kernels release the GIL,
+        but the Structure conversion holds it and two threads ran 18 % slower than one.)
+
+        Raises:
+            The errors of :meth:`get_pattern`, naming the index of the offending structure.
+        """
+        self._shell(two_theta_range)
+        patterns = []
+        for i, structure in enumerate(structures):
+            try:
+                patterns.append(self.get_pattern(structure, scaled=scaled, two_theta_range=two_theta_range))
+            except (InvalidStructureError, InvalidInputTypeError, ReflectionLimitError) as err:
+                raise type(err)(f"structure {i}: {err}") from None
+        return patterns
+
     # ------------------------------------------------------------------ dense diffractograms
     def get_diffractogram(
         self,
@@ -294,7 +318,24 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         return structure, arrays, ustar_rows
 
     def _shell(self, two_theta_range) -> tuple[float, float]:
-        """Reciprocal-space shell [1/angstrom] of a 2-theta range, computed as pymatgen does."""
+        """Reciprocal-space shell [1/angstrom] of a 2-theta range, computed as pymatgen does.
+
+        Shells of tuple ranges are remembered per wavelength (a loop over structures asks for
+        the same range every time).
+        """
+        key = (two_theta_range, self.wavelength) if type(two_theta_range) is tuple else None
+        shells = self.__dict__.setdefault("_shells", {})
+        try:
+            if key in shells:
+                return shells[key]
+        except TypeError:  # a tuple holding something unhashable: not remembered
+            key = None
+        shell = self._compute_shell(two_theta_range)
+        if key is not None and len(shells) < 64:
+            shells[key] = shell
+        return shell
+
+    def _compute_shell(self, two_theta_range) -> tuple[float, float]:
         if two_theta_range is None:
             return 0.0, 2 / self.wavelength
         if not _is_pair(two_theta_range):

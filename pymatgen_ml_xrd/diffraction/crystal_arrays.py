@@ -115,31 +115,34 @@ class CrystalArrays:
         compositions, coords = _site_contents(structure)
         if not compositions:
             raise InvalidStructureError("the structure is empty: it has no sites to scatter X-rays")
-        rows: list[int] = []
-        local: dict[str, int] = {}
-        atom_element: list[int] = []
-        occus: list[float] = []
-        disordered = False
-        for i, species in enumerate(compositions):
-            if len(species) != 1:
-                disordered = True
-            for sp, occu in species.items():
-                symbol = sp.symbol
-                e = local.get(symbol)
-                if e is None:
-                    if symbol not in SYMBOL_TO_ROW or isinstance(sp, DummySpecies):
-                        raise InvalidStructureError(
-                            f"site {i} holds {sp!s}, which has no X-ray scattering factor "
-                            "(dummy species and elements beyond Cf cannot be simulated)"
-                        )
-                    e = local[symbol] = len(local)
-                rows.append(i)
-                atom_element.append(e)
-                occus.append(occu)
-        frac = np.concatenate(coords).reshape(-1, 3).astype(np.float64, copy=False)
-        site_index = np.array(rows, dtype=np.int64)
-        if disordered:
-            frac = frac[site_index]
+        if max(map(len, compositions)) == 1:  # ordered: one row per site (the common case, lean)
+            pairs = [next(iter(c.items())) for c in compositions]
+            species = [sp for sp, _ in pairs]
+            occus = [o for _, o in pairs]
+            site_symbols = [sp.symbol for sp in species]
+            local: dict[str, int] = {}
+            atom_element = [local.setdefault(s, len(local)) for s in site_symbols]
+            _check_species(dict(zip(site_symbols, species)), site_symbols)
+            site_index = np.arange(len(compositions), dtype=np.int64)
+            frac = np.concatenate(coords).reshape(-1, 3).astype(np.float64, copy=False)
+        else:
+            rows: list[int] = []
+            local = {}
+            atom_element = []
+            occus = []
+            representatives: dict = {}
+            row_symbols: list[str] = []
+            for i, composition in enumerate(compositions):
+                for sp, occu in composition.items():
+                    symbol = sp.symbol
+                    representatives.setdefault(symbol, sp)
+                    row_symbols.append(symbol)
+                    atom_element.append(local.setdefault(symbol, len(local)))
+                    rows.append(i)
+                    occus.append(occu)
+            _check_species(representatives, row_symbols, rows)
+            site_index = np.array(rows, dtype=np.int64)
+            frac = np.concatenate(coords).reshape(-1, 3).astype(np.float64, copy=False)[site_index]
         symbols = tuple(local)
         table_rows = np.array([SYMBOL_TO_ROW[s] for s in symbols], dtype=np.int64)
         return cls._checked(
@@ -218,6 +221,23 @@ class CrystalArrays:
             site_index=site_index,
             volume=volume,
         )
+
+
+def _check_species(representatives: dict, row_symbols: list[str], rows: list[int] | None = None) -> None:
+    """Raise InvalidStructureError naming the first site whose species cannot scatter X-rays.
+
+    Args:
+        representatives: {symbol: one species object of that symbol}.
+        row_symbols: the symbol of each row; rows: the site of each row (None: row = site).
+    """
+    for symbol, sp in representatives.items():
+        if symbol not in SYMBOL_TO_ROW or isinstance(sp, DummySpecies):
+            first = row_symbols.index(symbol)
+            site = first if rows is None else rows[first]
+            raise InvalidStructureError(
+                f"site {site} holds {sp!s}, which has no X-ray scattering factor "
+                "(dummy species and elements beyond Cf cannot be simulated)"
+            )
 
 
 def _site_contents(structure: IStructure) -> tuple[list, list]:
