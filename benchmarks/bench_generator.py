@@ -1,9 +1,11 @@
 """SyntheticStructureGenerator: speed against pyxtal and fidelity to the real structures.
 
-1. Speed: crystals per second with the space group verified (spglib), ours vs pyxtal's
+1. Speed: crystals per second with the space group verified (moyopy), ours vs pyxtal's
    ``from_random`` asked for the same space groups and the same compositions (species and
    atoms per conventional cell), in one run on one core. Attempt and failure rates per crystal
-   system.
+   system. The symmetry check itself: every candidate cell of the speed run (accepted or not)
+   analysed by spglib and by the generator's check (moyopy + spglib's overlap rule) and by moyopy
+   alone, with the time per cell and the agreement table.
 2. Fidelity (paper 001, Figure 4): histograms of density factor V_cell / V_atomic, conventional
    cell volume, atoms in the asymmetric unit and number of elements, synthetic vs the real
    structures the shipped statistics came from; written as PNG, with Wasserstein distances in JSON.
@@ -52,6 +54,60 @@ def descriptors_synthetic(crystals):
     return np.array(rows)
 
 
+def symmetry_check_table(gen, n: int) -> dict:
+    """spglib vs the generator's check vs bare moyopy on every candidate cell of ``n`` crystals."""
+    import moyopy
+
+    import pymatgen_ml_xrd.generation.generator as generator_module
+    from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
+    from pymatgen_ml_xrd.generation.symmetry_check import space_group_number
+
+    cells = []
+    check = generator_module.space_group_number
+
+    def recording(lattice, frac, numbers, symprec):
+        cells.append((lattice, frac, numbers))
+        return check(lattice, frac, numbers, symprec)
+
+    generator_module.space_group_number = recording
+    try:
+        gen.generate_arrays(n)
+    finally:
+        generator_module.space_group_number = check
+
+    def bare_moyopy(lattice, frac, numbers, symprec):
+        try:
+            cell = moyopy.Cell(lattice.tolist(), frac.tolist(), numbers.tolist())
+            return moyopy.MoyoDataset(cell, symprec=symprec).number
+        except Exception:  # noqa: BLE001
+            return None
+
+    answers, seconds = {}, {}
+    for name, fn in [
+        ("spglib", lambda *c: getattr(symmetry_dataset(c[:3], c[3]), "number", None)),
+        ("check", space_group_number),
+        ("moyopy", bare_moyopy),
+    ]:
+        t0 = time.perf_counter()
+        answers[name] = [fn(*cell, gen.symprec) for cell in cells]
+        seconds[name] = time.perf_counter() - t0
+    from pymatgen_ml_xrd.generation.symmetry_check import atoms_overlap
+
+    table = {}
+    table["check_refusals_of_overlapping_atoms_spglib_accepted"] = sum(
+        a is not None and b is None and atoms_overlap(c[0], c[1], gen.symprec)
+        for a, b, c in zip(answers["spglib"], answers["check"], cells)
+    )
+    for other in ("check", "moyopy"):
+        pairs = Counter((a, b) for a, b in zip(answers["spglib"], answers[other]) if a != b)
+        table[other] = {
+            "agree": sum(a == b for a, b in zip(answers["spglib"], answers[other])),
+            "differences": [{"spglib": a, other: b, "cells": k} for (a, b), k in pairs.most_common()],
+            "ms_per_cell": seconds[other] / len(cells) * 1e3,
+        }
+    return {"cells": len(cells), "spglib_ms_per_cell": seconds["spglib"] / len(cells) * 1e3, **table}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -78,6 +134,7 @@ def main() -> None:
     t0 = time.perf_counter()
     crystals = gen.generate_arrays(args.n)
     t_ours = time.perf_counter() - t0
+    symmetry = symmetry_check_table(SyntheticStructureGenerator(stats, seed=args.seed), args.n)
     t0 = time.perf_counter()
     [c.to_structure() for c in crystals]
     t_structures = time.perf_counter() - t0
@@ -112,6 +169,7 @@ def main() -> None:
         "speedup": ours_rate / pyxtal_rate,
         "per_crystal_system": per_system,
         "space_groups_generated": len({c.space_group for c in crystals}),
+        "symmetry_check": symmetry,
     }
 
     # fidelity
@@ -156,6 +214,16 @@ def main() -> None:
     print(f"  ours: {ours_rate:.1f} crystals/s verified (as Structures: {speed['ours_structures_per_s']:.1f}/s)")
     print(f"  pyxtal from_random, same groups and compositions ({len(subset)}): {pyxtal_rate:.2f}/s "
           f"({pyxtal_ok} valid, {pyxtal_failed} failed) -> {speed['speedup']:.0f}x")
+    sym = symmetry
+    print(f"  symmetry check on all {sym['cells']} candidate cells of {args.n} crystals: spglib "
+          f"{sym['spglib_ms_per_cell']:.2f} ms/cell")
+    for name in ("check", "moyopy"):
+        r = sym[name]
+        label = "generator's check (moyopy + overlap rule)" if name == "check" else "moyopy alone"
+        print(f"    {label}: {r['ms_per_cell']:.2f} ms/cell ({sym['spglib_ms_per_cell'] / r['ms_per_cell']:.1f}x), "
+              f"agrees with spglib on {r['agree']}/{sym['cells']}; differences {r['differences']}")
+    print(f"    of the check's differences, overlapping atoms of different elements (spglib named a group): "
+          f"{sym['check_refusals_of_overlapping_atoms_spglib_accepted']}")
     print(f"  {'crystal system':<14} {'attempts':>8} {'failed':>7} {'rate':>6}")
     for s, r in per_system.items():
         print(f"  {s:<14} {r['attempts']:>8} {r['failed']:>7} {r['failure_rate']:6.1%}")

@@ -236,3 +236,40 @@ def test_all_230_groups_from_pooled_statistics():
         Gen(stats, coverage="everything")
     data_only = Gen(stats, seed=0)
     assert set(data_only.space_groups) < set(gen.space_groups)
+
+
+def test_symmetry_check_agrees_with_spglib_on_every_candidate_cell(default_stats, monkeypatch):
+    """Every cell the generator asks about (accepted or not): moyopy + the overlap rule = spglib."""
+    import pymatgen_ml_xrd.generation.generator as generator_module
+    from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
+    from pymatgen_ml_xrd.generation.symmetry_check import atoms_overlap, space_group_number
+
+    cells = []
+
+    def recording(lattice, frac, numbers, symprec):
+        cells.append((lattice.copy(), frac.copy(), numbers.copy()))
+        return space_group_number(lattice, frac, numbers, symprec)
+
+    monkeypatch.setattr(generator_module, "space_group_number", recording)
+    gen = SyntheticStructureGenerator(default_stats, seed=0)
+    gen.generate_arrays(600)
+    assert len(cells) >= 600
+    answers = [space_group_number(*cell, gen.symprec) for cell in cells]
+    spglib_answers = [getattr(symmetry_dataset(cell, gen.symprec), "number", None) for cell in cells]
+    # spglib refuses overlapping atoms of one element only; the check refuses any overlap
+    expected = [None if atoms_overlap(c[0], c[1], gen.symprec) else a for c, a in zip(cells, spglib_answers)]
+    assert answers == expected
+    assert all(a is None for a, s in zip(answers, spglib_answers) if s is None)
+
+
+def test_overlapping_atoms_are_refused_as_spglib_does():
+    from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
+    from pymatgen_ml_xrd.generation.symmetry_check import atoms_overlap, space_group_number
+
+    lattice = np.eye(3) * 4.0
+    frac = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.999, 0.0, 0.001]])  # 0.006 A from the first, across the cell edge
+    numbers = np.array([11, 17, 11])
+    assert atoms_overlap(lattice, frac, 0.01) and not atoms_overlap(lattice, frac, 0.005)
+    assert space_group_number(lattice, frac, numbers, 0.01) is None
+    assert symmetry_dataset((lattice, frac, numbers), 0.01) is None
+    assert space_group_number(lattice, frac[:2], numbers[:2], 0.01) == 221  # CsCl-type

@@ -6,7 +6,8 @@ site a Wyckoff position by its occupation probability, never twice the same posi
 free parameters; uniform free coordinates; lattice parameters from a kernel density estimate
 of the crystal system at unit volume; the cell volume as the summed atomic volume times a
 density factor from a kernel density estimate conditioned on that atomic volume. The space
-group is re-checked with spglib; on a mismatch the crystal is redrawn with the same number of
+group is re-checked (moyopy, with spglib's rule against overlapping atoms:
+:mod:`.symmetry_check`); on a mismatch the crystal is redrawn with the same number of
 elements, and after 20 failures with a new number of elements (the paper's rule). Cells of 7,000 A^3 or more, or with 100 or more
 atoms in the asymmetric unit, are redrawn too.
 """
@@ -24,8 +25,8 @@ from pymatgen.core import Element, Lattice, Structure
 from pymatgen_ml_xrd.diffraction.crystal_arrays import CrystalArrays
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError, PymatgenMLXRDError
 from pymatgen_ml_xrd.generation.atomic_volumes import atomic_volumes
-from pymatgen_ml_xrd.generation.spglib_dataset import symmetry_dataset
 from pymatgen_ml_xrd.generation.statistics import LATTICE_PARAMETERS, GeneratorStatistics
+from pymatgen_ml_xrd.generation.symmetry_check import space_group_number
 from pymatgen_ml_xrd.generation.wyckoff_tables import crystal_system, wyckoff_table
 
 __all__ = ["SyntheticStructureGenerator", "SyntheticCrystal", "GenerationError"]
@@ -48,7 +49,7 @@ class SyntheticCrystal:
         lattice: (3, 3) conventional cell, rows a, b, c [angstrom].
         frac_coords: (n, 3) fractional coordinates.
         atomic_numbers: (n,) int.
-        space_group: the intended space group, verified with spglib.
+        space_group: the intended space group, verified by a symmetry search (moyopy).
         wyckoff_letters: letter of each asymmetric-unit site, in placement order.
     """
 
@@ -82,7 +83,7 @@ class _Categorical:
 
 
 class SyntheticStructureGenerator:
-    """Random crystals that follow database statistics, space group verified with spglib.
+    """Random crystals that follow database statistics, space group verified (moyopy; see :mod:`.symmetry_check`).
 
     Args:
         statistics: fitted :class:`GeneratorStatistics` (default: the shipped ones).
@@ -90,7 +91,7 @@ class SyntheticStructureGenerator:
             with at least ``min_structures`` structures).
         seed: int, numpy SeedSequence or Generator; the same seed gives the same crystals.
         min_structures: structures a space group needs in the statistics to be generated.
-        symprec: spglib tolerance [angstrom] of the space-group check.
+        symprec: tolerance [angstrom] of the space-group check (moyopy's and spglib's meaning).
         max_volume: conventional cells at or above this volume [angstrom^3] are redrawn.
         max_asymmetric_atoms: crystals with this many or more asymmetric-unit sites are redrawn.
         coverage: "data" (groups with at least ``min_structures`` structures, each drawn from
@@ -135,7 +136,8 @@ class SyntheticStructureGenerator:
                 chosen.append(int(sg))
         self.space_groups = sorted(set(chosen))
         self.min_structures = min_structures
-        # spglib segfaults on a negative or NaN tolerance and searches forever at 0
+        # spglib segfaults on a negative or NaN tolerance and searches forever at 0; moyopy is
+        # given the same range
         if isinstance(symprec, bool) or not isinstance(symprec, int | float) or not 1e-5 <= symprec <= 1.0:
             raise InvalidParameterError(f"symprec must be a tolerance in [1e-5, 1] angstrom, got {symprec!r}")
         self.symprec = float(symprec)
@@ -239,8 +241,7 @@ class SyntheticStructureGenerator:
         if volume >= self.max_volume:
             return None
         lattice = self._unit_lattice(crystal_system(sg)) * volume ** (1 / 3)
-        dataset = symmetry_dataset((lattice, frac, atomic_numbers), self.symprec)
-        if dataset is None or dataset.number != sg:
+        if space_group_number(lattice, frac, atomic_numbers, self.symprec) != sg:
             return None
         return SyntheticCrystal(lattice, frac, atomic_numbers, sg, tuple(table.letters[w] for _, w in sites))
 
