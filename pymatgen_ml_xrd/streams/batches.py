@@ -112,7 +112,8 @@ def make_batch(config: BatchConfig, generator: SyntheticStructureGenerator, calc
     n_synthetic = config.batch_size - n_real
     n_crystals = -(-n_synthetic // config.patterns_per_crystal)
     crystals = generator.generate_arrays(n_crystals) if n_crystals else []
-    arrays = [c.to_crystal_arrays() for c in crystals for _ in range(config.patterns_per_crystal)]
+    converted = [c.to_crystal_arrays() for c in crystals]
+    arrays = [a for a in converted for _ in range(config.patterns_per_crystal)]
     labels = [c.space_group for c in crystals for _ in range(config.patterns_per_crystal)]
     arrays, labels = arrays[:n_synthetic], labels[:n_synthetic]
     if n_real:
