@@ -258,8 +258,11 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         cached = self.__dict__.get("_joint")
         if cached is None or cached[0] != key:
             models = [m.model for m in self.rcnets_]
+            n_points = int(models[0].inputs[0].shape[1])
+            # one trace for every batch size (a new batch size retraced the 18-network graph: 8-12 s)
+            signature = [tf.TensorSpec([None, n_points], tf.float32)]
 
-            @tf.function(reduce_retracing=True)
+            @tf.function(input_signature=signature)
             def joint(x):
                 return [model(x, training=False) for model in models]
 
