@@ -234,15 +234,29 @@ def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     twin.scale_lattice(NACL.volume * 1.008**3)
     refs = {"NaCl": NACL, "NaCl-b": twin, "Si": SI}
     assert PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names in (["NaCl"], ["NaCl-b"])
-    # each rule alone keeps it out: the shadow rule (same group, cell within 2 %) and the overlap
-    # rule (no peaks of its own); without either it is taken
+    # each rule alone keeps it out: the shadow rule (same group, cell within 2 %) keeps it from the
+    # second phase's finalists, the overlap rule (no peaks of its own) refuses it when it is best
+    finalists: list[list[str]] = []
+    choose = identifier._most_symmetric_of_the_best
+
+    def spy(fits):
+        finalists.extend([p.reference.name for p in f.phases] for f in fits)
+        return choose(fits)
+
+    monkeypatch.setattr(identifier, "_most_symmetric_of_the_best", spy)
     monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
+    assert not [f for f in finalists if {"NaCl", "NaCl-b"} <= set(f)]
     monkeypatch.setattr(identifier, "MAX_OVERLAP", 0.6)
     monkeypatch.setattr(identifier, "SHADOW_TOLERANCE", -1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
+    # without either rule the twin is refined as a second phase; whether the optimiser then gives
+    # it weight (and the BIC takes it) depends on the machine's floating point, so that is not
+    # asserted (it did on CI's machine and did not on another, with the same code)
     monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
-    assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 2
+    finalists.clear()
+    PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1"))
+    assert [f for f in finalists if {"NaCl", "NaCl-b"} <= set(f)]
 
 
 def test_command_line_axial_strain_is_a_bounded_fraction(capsys):

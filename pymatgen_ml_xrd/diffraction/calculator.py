@@ -25,8 +25,8 @@ from pymatgen_ml_xrd.diffraction.dense_kernels import (
 )
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
-from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.peak_kernel import index_bounds, reflection_intensities
+from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.reflection_kernels import group_peaks
 from pymatgen_ml_xrd.diffraction.texture import (
     NO_TEXTURE,
@@ -129,8 +129,9 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             arrays.frac_coords, arrays.occupancies, arrays.atom_element, arrays.element_rows,
             self._dw_array(arrays), ustar, self.wavelength,
         )  # fmt: skip
-        if not ok:
-            self._index_bounds(arrays, max_r)  # raises ReflectionLimitError, saying why
+        if not ok:  # the kernel's memory guard refused the cell: the same test, with the numbers
+            self._index_bounds(arrays, max_r)
+            raise ReflectionLimitError(f"the cell ({arrays.volume:.4g} A^3) exceeds max_reflections={self.max_reflections}")
         if len(g) == 0:
             return XRDPattern([], [], [], [])
         # numpy's arcsin, as in pymatgen: its SIMD result can differ from libm's in the last bit,

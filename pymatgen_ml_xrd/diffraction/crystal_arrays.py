@@ -189,6 +189,7 @@ class CrystalArrays:
         if occ.shape != (frac.shape[0],):
             raise InvalidStructureError(f"occupancies must have shape ({frac.shape[0]},), got {occ.shape}")
         # np.unique(z, return_inverse=True) by counting (atomic numbers are small integers): 5x faster
+        z = z.astype(np.int64, copy=False)
         uniq = np.flatnonzero(np.bincount(z, minlength=hi + 1))
         lookup = np.empty(hi + 1, dtype=np.int64)
         lookup[uniq] = np.arange(len(uniq))

@@ -6,7 +6,7 @@ site a Wyckoff position by its occupation probability, never twice the same posi
 free parameters; uniform free coordinates; lattice parameters from a kernel density estimate
 of the crystal system at unit volume; the cell volume as the summed atomic volume times a
 density factor from a kernel density estimate conditioned on that atomic volume. The space
-group is re-checked (moyopy, with spglib's rule against overlapping atoms:
+group is re-checked (moyopy, refusing cells with overlapping atoms:
 :mod:`.symmetry_check`); on a mismatch the crystal is redrawn with the same number of
 elements, and after 20 failures with a new number of elements (the paper's rule). Cells of 7,000 A^3 or more, or with 100 or more
 atoms in the asymmetric unit, are redrawn too.
