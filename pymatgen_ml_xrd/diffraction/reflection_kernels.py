@@ -26,8 +26,6 @@ from pymatgen_ml_xrd.diffraction.vector_exp import exp_into
 __all__ = [
     "enumerate_reflections",
     "distinct_shells",
-    "reflections_and_shells",
-    "intensities_and_sines",
     "form_factor_exponentials",
     "structure_factors_squared",
     "sin_theta",
@@ -344,21 +342,6 @@ def structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, ele
                 fim += w[j] * (ar * zi[il, j] + ai * zr[il, j])
         out[r] = fre * fre + fim * fim
     return out
-
-
-@njit(cache=True)
-def reflections_and_shells(inv_lattice, hmax, kmax, lmax, r_min, r_max):
-    """:func:`enumerate_reflections` followed by :func:`distinct_shells`, in one call."""
-    hkl, g = enumerate_reflections(inv_lattice, hmax, kmax, lmax, r_min, r_max)
-    s2, shell = distinct_shells(g)
-    return hkl, g, s2, shell
-
-
-@njit(cache=True)
-def intensities_and_sines(hkl, g, shell, s2, expo, frac, occ, atom_element, element_rows, ustar, wavelength):
-    """:func:`structure_factors_squared` and :func:`sin_theta`, in one call."""
-    f2 = structure_factors_squared(hkl, shell, s2, expo, frac, occ, atom_element, element_rows, ustar)
-    return f2, sin_theta(g, wavelength)
 
 
 @njit(cache=True)
