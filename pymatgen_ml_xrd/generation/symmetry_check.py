@@ -1,4 +1,4 @@
-"""The generator's space-group check: moyopy's space group of a cell, with spglib's overlap rule.
+"""The generator's space-group check: moyopy's space group of a cell, behind an overlap rule.
 
 moyopy (Rust, from spglib's successor project, same tolerance semantics in angstrom) gives the
 same space group as spglib on generated cells at a fifth of the cost (`benchmarks/bench_generator.py`
