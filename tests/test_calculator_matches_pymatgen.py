@@ -213,6 +213,11 @@ def test_get_patterns_gives_get_patterns_peaks_and_names_the_bad_structure(real_
     with pytest.raises(ValueError, match="inverted"):
         calc.get_patterns(some, two_theta_range=(80, 10))
     assert calc.get_patterns([]) == []
+    with pytest.raises(TypeError, match="for one structure call get_pattern"):
+        calc.get_patterns(some[0])  # a Structure iterates over its sites
+    with pytest.raises(TypeError, match="list of Structures, got int"):
+        calc.get_patterns(3)
+    assert len(calc.get_patterns(iter(some[:2]))) == 2  # any iterable
 
 
 def test_lattice_inverse_is_numpys_bit_for_bit(real_structures):

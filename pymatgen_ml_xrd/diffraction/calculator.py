@@ -25,7 +25,7 @@ from pymatgen_ml_xrd.diffraction.dense_kernels import (
 )
 from pymatgen_ml_xrd.diffraction.diffractogram import Diffractogram, two_theta_grid
 from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
-from pymatgen_ml_xrd.diffraction.peak_kernel import index_bounds, reflection_intensities
+from pymatgen_ml_xrd.diffraction.peak_kernel import index_bounds, over_limits, reflection_intensities
 from pymatgen_ml_xrd.diffraction.peak_pattern import HklFamilies, XRDPattern
 from pymatgen_ml_xrd.diffraction.reflection_kernels import group_peaks
 from pymatgen_ml_xrd.diffraction.texture import (
@@ -129,9 +129,8 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
             arrays.frac_coords, arrays.occupancies, arrays.atom_element, arrays.element_rows,
             self._dw_array(arrays), ustar, self.wavelength,
         )  # fmt: skip
-        if not ok:  # the kernel's memory guard refused the cell: the same test, with the numbers
-            self._index_bounds(arrays, max_r)
-            raise ReflectionLimitError(f"the cell ({arrays.volume:.4g} A^3) exceeds max_reflections={self.max_reflections}")
+        if not ok:  # the kernel's memory guard (peak_kernel.over_limits) refused the cell
+            raise self._limit_error(arrays, max_r)
         if len(g) == 0:
             return XRDPattern([], [], [], [])
         # numpy's arcsin, as in pymatgen: its SIMD result can differ from libm's in the last bit,
@@ -156,8 +155,15 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         but the Structure conversion holds it and two threads ran 18 % slower than one.)
 
         Raises:
+            InvalidInputTypeError: ``structures`` is one Structure (iterating it would give its
+                sites) or not iterable.
             The errors of :meth:`get_pattern`, naming the index of the offending structure.
         """
+        if isinstance(structures, IStructure) or not isinstance(structures, Iterable):
+            raise InvalidInputTypeError(
+                f"get_patterns takes a list of Structures, got {type(structures).__name__}"
+                + ("; for one structure call get_pattern" if isinstance(structures, IStructure) else "")
+            )
         self._shell(two_theta_range)
         patterns = []
         for i, structure in enumerate(structures):
@@ -357,19 +363,23 @@ class XRDCalculator(AbstractDiffractionPatternCalculator):
         """Inverse lattice (pymatgen's reciprocal lattice is built from it) and bounds on |h|, |k|, |l|.
 
         Raises:
-            ReflectionLimitError: the sphere of radius ``max_r`` holds more than ``max_reflections``
-                reflections, or Miller indices beyond 4095.
+            ReflectionLimitError: the memory guard (:func:`.peak_kernel.over_limits`) refuses the
+                sphere of radius ``max_r``.
         """
-        lat = arrays.lattice
-        *bounds, n_sphere, table_bytes = index_bounds(lat, arrays.volume, arrays.n_atoms, max_r)
-        if n_sphere > self.max_reflections or table_bytes > 100 * self.max_reflections or max(bounds) >= _MAX_INDEX:
-            raise ReflectionLimitError(
-                f"the cell ({arrays.volume:.4g} A^3, {arrays.n_atoms} atoms) would give about {n_sphere:.3g} "
-                f"reflections up to |g| = {max_r:.4g} 1/A with Miller indices up to {max(bounds)} "
-                f"(phase tables {table_bytes / 1e6:.0f} MB), above max_reflections={self.max_reflections} "
-                "(about 100 bytes each); narrow two_theta_range or raise max_reflections if memory allows"
-            )
-        return _inverse(lat), tuple(bounds)  # type: ignore[return-value]
+        *bounds, n_sphere, table_bytes = index_bounds(arrays.lattice, arrays.volume, arrays.n_atoms, max_r)
+        if over_limits(*bounds, n_sphere, table_bytes, self.max_reflections, _MAX_INDEX):
+            raise self._limit_error(arrays, max_r)
+        return _inverse(arrays.lattice), tuple(bounds)  # type: ignore[return-value]
+
+    def _limit_error(self, arrays: CrystalArrays, max_r: float) -> ReflectionLimitError:
+        """The error for a cell the memory guard refuses, with its numbers."""
+        *bounds, n_sphere, table_bytes = index_bounds(arrays.lattice, arrays.volume, arrays.n_atoms, max_r)
+        return ReflectionLimitError(
+            f"the cell ({arrays.volume:.4g} A^3, {arrays.n_atoms} atoms) would give about {n_sphere:.3g} "
+            f"reflections up to |g| = {max_r:.4g} 1/A with Miller indices up to {max(bounds)} "
+            f"(phase tables {table_bytes / 1e6:.0f} MB), above max_reflections={self.max_reflections} "
+            "(about 100 bytes each); narrow two_theta_range or raise max_reflections if memory allows"
+        )
 
     def _dw_array(self, arrays: CrystalArrays) -> NDArray[np.float64]:
         """Isotropic Debye-Waller B [angstrom^2] per element of ``arrays`` (0 where not given)."""

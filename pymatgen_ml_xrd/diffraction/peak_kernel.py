@@ -27,7 +27,7 @@ from pymatgen_ml_xrd.diffraction.reflection_kernels import (
     structure_factors_squared,
 )
 
-__all__ = ["reflection_intensities", "index_bounds", "lattice_is_hexagonal"]
+__all__ = ["reflection_intensities", "index_bounds", "over_limits", "lattice_is_hexagonal"]
 
 #: pymatgen's Lattice.is_hexagonal defaults: angle tolerance [deg] and length tolerance [angstrom]
 HEX_ANGLE_TOL = 5.0
@@ -79,6 +79,14 @@ def index_bounds(lattice, volume, n_atoms, r_max):
 
 
 @njit(cache=True)
+def over_limits(hmax, kmax, lmax, n_sphere, table_bytes, max_reflections, max_index):
+    """The memory guard: more reflections than ``max_reflections``, phase tables above 100 bytes
+    per allowed reflection, or a Miller index of ``max_index`` or more (the one rule, shared by
+    :func:`reflection_intensities` and the calculator's dense path)."""
+    return n_sphere > max_reflections or table_bytes > 100.0 * max_reflections or max(hmax, kmax, lmax) >= max_index
+
+
+@njit(cache=True)
 def reflection_intensities(
     lattice, inv_lattice, volume, r_min, r_max, max_reflections, max_index,
     frac, occ, atom_element, element_rows, dw_b, ustar, wavelength,
@@ -89,9 +97,8 @@ def reflection_intensities(
         lattice: (3, 3) rows a, b, c [angstrom]; inv_lattice: numpy's inverse of it; volume
             [angstrom^3].
         r_min, r_max: shell [1/angstrom].
-        max_reflections: refuse (``ok`` False, nothing computed) a sphere holding more
-            reflections than this, phase tables above 100 bytes per allowed reflection, or
-            Miller indices of ``max_index`` or more (:func:`index_bounds`).
+        max_reflections, max_index: refuse (``ok`` False, nothing computed) what
+            :func:`over_limits` refuses.
         frac, occ, atom_element, element_rows: the crystal (:class:`~.crystal_arrays.CrystalArrays`).
         dw_b: (n_el,) isotropic Debye-Waller B [angstrom^2] per element, or shape (0,) for none.
         ustar: (n, 3, 3) anisotropic U* per atom row, or shape (0, 3, 3) for none.
@@ -104,7 +111,7 @@ def reflection_intensities(
     n_atoms = frac.shape[0]
     hmax, kmax, lmax, n_sphere, table_bytes = index_bounds(lattice, volume, n_atoms, r_max)
     hexagonal = lattice_is_hexagonal(lattice)
-    if n_sphere > max_reflections or table_bytes > 100.0 * max_reflections or max(hmax, kmax, lmax) >= max_index:
+    if over_limits(hmax, kmax, lmax, n_sphere, table_bytes, max_reflections, max_index):
         empty = np.empty(0)
         return False, np.empty((0, 3), dtype=np.int64), empty, empty, empty, hexagonal
     hkl, g = enumerate_reflections(inv_lattice, hmax, kmax, lmax, r_min, r_max)

@@ -22,7 +22,7 @@ EXP_CLAMP = 700.0
 _INV_LN2 = 1.0 / math.log(2.0)
 _LN2_HI = 0.6931471803691238  # ln 2 split so that k * _LN2_HI is exact for |k| < 2^20
 _LN2_LO = 1.9082149292705877e-10
-_INV_FACTORIALS = tuple(1.0 / math.factorial(n) for n in range(13))
+_HORNER = tuple(1.0 / math.factorial(n) for n in range(12, -1, -1))  # 1/12!, ..., 1/1!, 1/0!
 
 
 @njit(cache=True, fastmath={"nnan", "ninf", "nsz", "arcp", "contract"})
@@ -33,24 +33,13 @@ def exp_into(x, out, k_bits):
     stays as written.
     """
     n = x.shape[0]
-    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12 = _INV_FACTORIALS
     for i in range(n):
         v = min(max(x[i], -EXP_CLAMP), EXP_CLAMP)
         k = math.floor(v * _INV_LN2 + 0.5)
         r = (v - k * _LN2_HI) - k * _LN2_LO
-        p = c12
-        p = p * r + c11
-        p = p * r + c10
-        p = p * r + c9
-        p = p * r + c8
-        p = p * r + c7
-        p = p * r + c6
-        p = p * r + c5
-        p = p * r + c4
-        p = p * r + c3
-        p = p * r + c2
-        p = p * r + c1
-        p = p * r + c0
+        p = 0.0
+        for c in _HORNER:  # Horner's rule, highest power first (a constant loop LLVM unrolls)
+            p = p * r + c
         out[i] = p
         k_bits[i] = (np.int64(k) + 1023) << 52
     scale = k_bits.view(np.float64)

@@ -258,11 +258,13 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         cached = self.__dict__.get("_joint")
         if cached is None or cached[0] != key:
             models = [m.model for m in self.rcnets_]
-            n_points = int(models[0].inputs[0].shape[1])
-            # one trace for every batch size (a new batch size retraced the 18-network graph: 8-12 s)
-            signature = [tf.TensorSpec([None, n_points], tf.float32)]
+            n_points = models[0].inputs[0].shape[1]
+            # one trace for every batch size (a new batch size retraced the 18-network graph: 8-12 s);
+            # a network without a fixed input length keeps the shape-relaxing retrace
+            options = ({"input_signature": [tf.TensorSpec([None, int(n_points)], tf.float32)]}
+                       if n_points is not None else {"reduce_retracing": True})  # fmt: skip
 
-            @tf.function(input_signature=signature)
+            @tf.function(**options)
             def joint(x):
                 return [model(x, training=False) for model in models]
 
