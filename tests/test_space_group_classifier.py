@@ -315,6 +315,52 @@ def test_save_load_and_resume(tiny, tmp_path):
     assert resumed.model_.optimizer._learning_rate.decay_steps == 48 // resumed.batch_size
 
 
+def test_compact_weights_file_round_trip_and_refusals(tiny, tmp_path):
+    clf, _ = tiny
+    path = clf.save_compact(tmp_path / "small")
+    meta = json.loads(path.read_text())
+    assert meta["weights_file"]["float16"] >= 1 and (tmp_path / "small.npz").is_file()
+    assert not (tmp_path / "small.keras").exists()
+    loaded = SpaceGroupClassifier.load(tmp_path / "small")
+    x = np.random.default_rng(0).random((8, 601))
+    # float16 kernels: the logits move by a little, the ranking not at all here
+    np.testing.assert_allclose(loaded.decision_function(x), clf.decision_function(x), atol=2e-2)
+    assert (loaded.predict(x) == clf.predict(x)).all()
+    assert list(loaded.classes_) == list(clf.classes_) and loaded.spec_ == clf.spec_
+    with pytest.raises(ModelFileError, match="exists"):
+        clf.save_compact(tmp_path / "small")
+    data = bytearray((tmp_path / "small.npz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "small.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="checksum"):
+        SpaceGroupClassifier.load(tmp_path / "small")
+
+
+def test_a_fit_resumes_from_a_compact_checkpoint_with_a_fresh_optimizer(tmp_path):
+    def make():
+        return SpaceGroupClassifier(pretrained=None, two_theta=(10.0, 70.0, 0.1), batch_size=16, n_workers=0,
+                                    space_groups=GROUPS, verbose=False)
+
+    folder = tmp_path / "run"
+    first = make().fit(n_patterns=32, checkpoint_dir=str(folder), checkpoint_every=16, compact_checkpoint=True)
+    assert (folder / "compact.npz").is_file() and (folder / "checkpoint.keras").is_file()
+    for name in ("checkpoint.keras", "checkpoint.json"):  # another machine: only the committed compact file
+        (folder / name).unlink()
+    resumed = make().fit(n_patterns=64, checkpoint_dir=str(folder), checkpoint_every=16, compact_checkpoint=True)
+    training = resumed.metadata_["training"]
+    assert training["patterns_seen"] == 64 and training["optimizer_restarts"] == [32]
+    # the optimizer counts its own steps (Adam's bias correction); the schedule goes on from step 2
+    assert int(resumed.model_.optimizer.iterations) == 2
+    assert resumed.model_.optimizer._learning_rate.offset == 32 // 16
+    assert [h["patterns_seen"] for h in training["history"]] == [16, 32, 48, 64]
+    assert first.metadata_["training"]["patterns_seen"] == 32
+    # a full checkpoint written after the compact resume reloads with its schedule
+    again = SpaceGroupClassifier.load(folder / "checkpoint")
+    assert again.model_.optimizer._learning_rate.offset == 2
+    with pytest.raises(InvalidParameterError, match="needs a checkpoint_dir"):
+        make().fit(n_patterns=16, compact_checkpoint=True)
+
+
 def _damaged_weights(keras_bytes: bytes) -> bytes:
     """The same .keras zip with one byte of its weights file flipped."""
     import io

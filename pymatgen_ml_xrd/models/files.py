@@ -18,7 +18,13 @@ from pathlib import Path
 from pymatgen_ml_xrd.errors import ModelFileError
 from pymatgen_ml_xrd.io.format_files import read_format_json
 
-__all__ = ["ModelFileError", "model_base", "read_model_files", "write_model_files", "CHECKSUM_KEY"]
+__all__ = ["ModelFileError", "model_base", "read_model_files", "write_model_files", "read_weights_file",
+           "write_weights_file", "CHECKSUM_KEY", "COMPACT_MIN_SIZE"]
+
+#: weight arrays of at least this many entries are stored as float16 by :func:`write_weights_file`
+#: (convolution and dense kernels); smaller ones (biases, normalisation statistics, whose small
+#: variances float16 would flush) stay float32
+COMPACT_MIN_SIZE = 1024
 
 #: the metadata entry holding the checksum
 CHECKSUM_KEY = "checksum"
@@ -85,6 +91,8 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
     import_tensorflow()  # quietly, before Keras loads it
     import keras
 
+    import pymatgen_ml_xrd.models.schedules  # noqa: F401 - registers the schedules a checkpoint's optimizer uses
+
     base = model_base(path)
     meta_path, model_path = base.with_name(base.name + ".json"), base.with_name(base.name + ".keras")
     meta = read_format_json(meta_path, (model_path,), file_format, format_version, ModelFileError, "model file")
@@ -97,3 +105,68 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
     except Exception as err:  # noqa: BLE001 - keras raises many types for unreadable files
         raise ModelFileError(f"{model_path} could not be read by keras: {err}") from None
     return model, meta
+
+
+def write_weights_file(weights: list, path: str | Path, metadata: dict, overwrite: bool = False) -> Path:
+    """Write a compact weights-only checkpoint: ``path.npz`` (the arrays of
+    ``model.get_weights()``, those of at least ``COMPACT_MIN_SIZE`` entries as float16, half the
+    size; compressed) and ``path.json`` (metadata with a checksum over both); returns the JSON path.
+
+    It holds no architecture and no optimizer state: the estimator rebuilds its model from the
+    metadata and sets these weights (:func:`read_weights_file`). A float16 array that would not
+    be finite (|w| > 65,504) is stored as float32.
+
+    Raises:
+        ModelFileError: ``path`` holds a checkpoint already and ``overwrite`` is False.
+    """
+    import numpy as np
+
+    base = model_base(path)
+    target_npz, target_meta = base.with_name(base.name + ".npz"), base.with_name(base.name + ".json")
+    if not overwrite and (target_npz.exists() or target_meta.exists()):
+        raise ModelFileError(f"{target_meta if target_meta.exists() else target_npz} exists: pass overwrite=True "
+                             "to replace it, or choose another path")  # fmt: skip
+    base.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for i, w in enumerate(weights):
+        w = np.asarray(w, dtype=np.float32)
+        half = w.astype(np.float16)
+        arrays[f"w{i:04d}"] = half if w.size >= COMPACT_MIN_SIZE and np.isfinite(half).all() else w
+    tmp = base.with_name(base.name + ".tmp.npz")
+    with open(tmp, "wb") as handle:  # a file object: numpy adds no second suffix
+        np.savez_compressed(handle, **arrays)
+    metadata = json.loads(json.dumps({k: v for k, v in metadata.items() if k != CHECKSUM_KEY}, default=float))
+    metadata["weights_file"] = {"arrays": len(arrays),
+                                "float16": sum(a.dtype == np.float16 for a in arrays.values())}
+    metadata[CHECKSUM_KEY] = _checksum(tmp, metadata)
+    tmp_json = base.with_name(base.name + ".tmp.json")
+    tmp_json.write_text(json.dumps(metadata, indent=1))
+    os.replace(tmp, target_npz)
+    os.replace(tmp_json, target_meta)
+    return target_meta
+
+
+def read_weights_file(path: str | Path, file_format: str, format_version: int):
+    """Read what :func:`write_weights_file` wrote; returns ``(list of float32 arrays, metadata)``.
+
+    Raises:
+        ModelFileError: a missing or damaged file, another format or version, a checksum that
+            does not match.
+    """
+    import zipfile
+
+    import numpy as np
+
+    base = model_base(path)
+    meta_path, npz_path = base.with_name(base.name + ".json"), base.with_name(base.name + ".npz")
+    meta = read_format_json(meta_path, (npz_path,), file_format, format_version, ModelFileError, "weights file")
+    if meta.get(CHECKSUM_KEY) != _checksum(npz_path, meta):
+        raise ModelFileError(f"{base} is damaged or was edited: its checksum does not match {npz_path.name} and "
+                             f"{meta_path.name}")  # fmt: skip
+    count = meta.get("weights_file", {}).get("arrays")
+    try:
+        with np.load(npz_path, allow_pickle=False) as stored:
+            weights = [stored[f"w{i:04d}"].astype(np.float32) for i in range(int(count))]
+    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as err:
+        raise ModelFileError(f"{npz_path} could not be read: {err!r}") from None
+    return weights, meta
