@@ -15,7 +15,8 @@ fit without it.
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
    the ``FINALISTS`` best (of distinct structure types) fully, for the first phase also with a
    preferred orientation (``texture="auto"``); the best full fit (the most symmetric of those within
-   ``SYMMETRY_TOLERANCE`` of the best R_wp) is kept
+   ``SYMMETRY_TOLERANCE`` of the best R_wp; for the first phase each finalist is also refined
+   with its free atomic coordinates and site scattering powers, :mod:`.coordinates`) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
    and its weight fraction is at least ``min_weight_fraction``. This repeats up to ``max_phases``.
 4. Weight fractions come from the scale factors (Hill & Howard 1987: w ~ S Z M V).
@@ -85,6 +86,7 @@ TEXTURE_DIRECTIONS = {
 }
 #: March-Dollase r tried before refining it: plates (r < 1) and needles (r > 1) of both strengths
 TEXTURE_R_STARTS = (0.5, 0.7, 1.5, 2.0)
+COORDINATE_NFEV = 40  # evaluations (per parameter) of the refinement with free atomic coordinates
 
 
 def axial_factors(crystal_system: str, strain: float, one_axis: bool = False) -> tuple[tuple[float, float, float], ...]:
@@ -147,6 +149,11 @@ class IdentifiedPhase:
         texture_r: refined March-Dollase r (1: no texture refined or none found).
         texture_direction: the plane normal (h, k, l) of that preferred orientation (None: a
             random powder was fitted).
+        free_coordinates: how many free atomic coordinates were refined (0: the reference's
+            atoms as they are); ``structure`` has them.
+        site_factors: per site of ``structure``, the refined factor on its scattering power
+            (1: as its species scatter; another value says the site holds other elements or
+            another occupancy than the reference's).
     """
 
     name: str
@@ -161,12 +168,15 @@ class IdentifiedPhase:
     lattice_change: tuple[float, ...]
     texture_r: float = 1.0
     texture_direction: tuple[float, float, float] | None = None
+    free_coordinates: int = 0
+    site_factors: tuple[float, ...] = ()
 
     def as_dict(self) -> dict:
         return {"name": self.name, "structure_type": self.structure_type, "lattice": list(self.lattice),
                 "weight_fraction": self.weight_fraction, "scale": self.scale, "u": self.u, "w": self.w,
                 "eta": self.eta, "lattice_change": list(self.lattice_change), "texture_r": self.texture_r,
                 "texture_direction": None if self.texture_direction is None else list(self.texture_direction),
+                "free_coordinates": self.free_coordinates, "site_factors": list(self.site_factors),
                 "formula": self.structure.composition.reduced_formula}  # fmt: skip
 
 
@@ -298,6 +308,12 @@ class PhaseIdentifier:
             a library of your own (``LIBRARY_STRAIN``: DFT-relaxed cells are that far off along
             weakly bound axes), 0 for "default" (its types' members are screened +-4 %). 0: the
             isotropic scales alone. Each step multiplies the screening of non-cubic references.
+        coordinates: every finalist's fit for the first phase is also refined with its free
+            atomic coordinates (the Wyckoff positions' free parameters, under its space group:
+            :mod:`~pymatgen_ml_xrd.phases.coordinates`, within +-``COORDINATE_RANGE``), kept when
+            that lowers the BIC by more than ``bic_margin``: a prototype's atoms sit where its
+            own chemistry put them (octahedral tilts, anion positions), a scan's compound has
+            its own. References with more than ``MAX_FREE_COORDINATES`` are left as they are.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
@@ -305,7 +321,7 @@ class PhaseIdentifier:
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
                  background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
                  texture: tuple[int, int, int] | str | None = "auto", members: int = 16,
-                 axial_strain: float | None = None) -> None:
+                 axial_strain: float | None = None, coordinates: bool = True) -> None:
         _check_count("max_phases", max_phases)
         _check_count("members", members, minimum=0)
         _check_count("n_candidates", n_candidates)
@@ -352,6 +368,9 @@ class PhaseIdentifier:
             raise InvalidParameterError(f"axial_strain must be None or a fraction in [0, {MAX_AXIAL_STRAIN:g}], "
                                         f"got {axial_strain!r}")  # fmt: skip
         self.axial_strain = axial_strain
+        if not isinstance(coordinates, bool):
+            raise InvalidParameterError(f"coordinates must be True or False, got {coordinates!r}")
+        self.coordinates = coordinates
         emission_lines(1.54056, kalpha2)  # validates kalpha2
 
     @property
@@ -463,6 +482,8 @@ class PhaseIdentifier:
                          for f in _finalists(quick)]  # fmt: skip
             if self.texture == "auto" and not found:  # a minor phase's few lines cannot tell texture from misfit
                 finalists = [self._textured(x, y, f, lines, lab) for f in finalists]
+            if self.coordinates and not found:
+                finalists = [self._with_coordinates(x, y, f, lines, lab) for f in finalists]
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
                 break
@@ -660,6 +681,21 @@ class PhaseIdentifier:
                           displacement=fit.displacement, max_nfev=60)  # fmt: skip
         return textured if textured.bic < fit.bic - self.bic_margin else fit
 
+    def _with_coordinates(self, x, y, fit: RefinementResult, lines: tuple, lab: bool) -> RefinementResult:
+        """``fit`` with its new phase's free atomic coordinates refined (:mod:`.coordinates`), when
+        that lowers the BIC by more than ``bic_margin`` (else ``fit``, also for a phase without
+        free coordinates or with more than ``MAX_FREE_COORDINATES``)."""
+        from pymatgen_ml_xrd.phases.refinement import _table_d_min
+
+        last = fit.phases[-1]
+        model = last.reference.coordinates(lines[0][0], _table_d_min(x, lines, last))
+        if model is None:
+            return fit
+        trial = [*fit.phases[:-1], dataclasses.replace(last, coordinates=np.zeros(model.n_parameters))]
+        moved = refine(x, y, trial, lines, self.background_degree, refine_displacement=lab, zero=fit.zero,
+                       displacement=fit.displacement, max_nfev=COORDINATE_NFEV)  # fmt: skip
+        return moved if moved.bic < fit.bic - self.bic_margin else fit
+
     def _rejected(self, fit: RefinementResult) -> bool:
         """Whether the phase ``fit`` adds is no phase: it shadows a found one (:func:`_shadows`), or
         a library reference screened stretched was refined to axial ratios more than
@@ -686,13 +722,22 @@ class PhaseIdentifier:
         for state, fraction in zip(result.phases, fractions):
             ref = state.reference
             lattice = Lattice.from_parameters(*state.lattice)
-            structure = Structure(lattice, ref.structure.species_and_occu, ref.structure.frac_coords)
+            coords, moved, factors = ref.structure.frac_coords, 0, (1.0,) * len(ref.structure)
+            if state.coordinates is not None:
+                from pymatgen_ml_xrd.phases.refinement import _table_d_min
+
+                model = ref.coordinates(lines[0][0], _table_d_min(x, lines, state))
+                if model is not None and len(model.positions) == len(ref.structure):  # one species per site
+                    coords, moved = model.moved(state.coordinates), model.n_free
+                    factors = tuple(float(f) for f in model.site_factors(state.coordinates))
+            structure = Structure(lattice, ref.structure.species_and_occu, coords)
             phases.append(IdentifiedPhase(
                 name=ref.name, structure_type=ref.structure_type, structure=structure,
                 lattice=tuple(float(v) for v in state.lattice), weight_fraction=float(fraction), scale=state.scale,
                 u=state.u, w=state.w, eta=state.eta,
                 lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0),
-                texture_r=state.texture_r, texture_direction=state.texture_direction))  # fmt: skip
+                texture_r=state.texture_r, texture_direction=state.texture_direction, free_coordinates=moved,
+                site_factors=factors))  # fmt: skip
         order = np.argsort([-p.weight_fraction for p in phases], kind="stable")
         components = {result.phases[i].reference.name: result.components[i] for i in range(len(result.phases))}
         return PhaseIdentification(phases=[phases[i] for i in order], rwp=result.rwp, gof=result.gof,

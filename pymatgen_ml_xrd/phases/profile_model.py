@@ -70,7 +70,7 @@ def texture_factors(families: NDArray, parameters: NDArray, direction: NDArray, 
 
 def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: NDArray, lines: tuple,
                   zero: float, displacement: float, u: float, w: float, eta: float,
-                  texture: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
+                  texture: NDArray | None = None, f2m: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
     """(n,) unit-scale pattern of one phase (see the module docstring).
 
     Args:
@@ -79,12 +79,15 @@ def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: 
         zero: zero-point error [deg]; displacement: sample displacement [mm].
         u, w: Caglioti U and W [deg^2]; eta: Lorentzian fraction in [0, 1].
         texture: (n_reflections,) intensity factors (March-Dollase, :func:`texture_factors`), or None.
+        f2m: (n_reflections,) intensities / LP to use instead of the table's (moved atoms:
+            :class:`~pymatgen_ml_xrd.phases.coordinates.CoordinateModel`), or None.
     """
     from pymatgen_ml_xrd.diffraction.reflection_kernels import render_profiles
 
     out = np.zeros(n)
     d = d_spacings(table.hkl, parameters) if len(table.hkl) else np.empty(0)
-    f2m = table.f2m if texture is None else table.f2m * texture
+    f2m = table.f2m if f2m is None else f2m
+    f2m = f2m if texture is None else f2m * texture
     x_end = x0 + (n - 1) * step
     for lam, weight in lines:
         sin_t = lam / (2.0 * d)

@@ -114,6 +114,17 @@ class ReferencePhase:
             self._peaks[key] = out
         return self._peaks[key]
 
+    def coordinates(self, wavelength: float, d_min: float):
+        """The :class:`~pymatgen_ml_xrd.phases.coordinates.CoordinateModel` of :meth:`peaks`
+        (its intensities as a function of the free atomic coordinates), or None when it has none
+        to refine (cached)."""
+        from pymatgen_ml_xrd.phases.coordinates import coordinate_model
+
+        key = ("coordinates", round(float(wavelength), 6), round(float(d_min), 4))
+        if key not in self._peaks:
+            self._peaks[key] = coordinate_model(self.structure, self.peaks(wavelength, d_min).d, float(wavelength))
+        return self._peaks[key]
+
     def peaks(self, wavelength: float, d_min: float) -> PeakTable:
         """Reflections with d >= ``d_min`` [angstrom] at ``wavelength`` [angstrom] (cached)."""
         key = (round(float(wavelength), 6), round(float(d_min), 4))

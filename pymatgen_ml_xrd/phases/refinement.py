@@ -34,6 +34,12 @@ LATTICE_RANGE = 0.05  # refined lattice parameters stay within +-5 % of their st
 FLOOR_SHARE = 0.01
 ANGLE_RANGE = 3.0  # [deg] for monoclinic and triclinic angles
 TEXTURE_R_RANGE = (0.3, 3.0)  # March-Dollase r refined within these bounds
+# free atomic coordinates refined within +-this (fractional, along each site's allowed directions:
+# 0.05 of a 6 A cell is 0.3 A, an octahedral tilt's oxygen shift)
+COORDINATE_RANGE = 0.05
+# log of the factor on an orbit's scattering power refined within +-this (0.37x to 2.7x: an oxygen
+# site for a sulfur one, a light cation for a heavy one is beyond it)
+SITE_FACTOR_RANGE = 1.0
 
 
 @dataclass
@@ -46,6 +52,10 @@ class PhaseState:
         unscaled intensities (|F|^2 m LP per cell). texture_r: March-Dollase r (1: random powder;
         refined when the phase has a texture direction). texture_direction: the plane normal
         (h, k, l) of the phase's preferred orientation, or None (random powder).
+        coordinates: the structure parameters (:mod:`.coordinates`: free atomic coordinates as
+        displacements along the site-symmetry modes, fractional; then the log scattering
+        factor of each orbit but the strongest) refined from these values, or None (the
+        reference's atoms as they are).
     """
 
     reference: ReferencePhase
@@ -57,6 +67,7 @@ class PhaseState:
     start_lattice: NDArray[np.float64] = field(default=None, repr=False)
     texture_r: float = 1.0
     texture_direction: tuple[float, float, float] | None = None
+    coordinates: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         self.lattice = np.asarray(self.lattice, dtype=np.float64)
@@ -127,7 +138,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         lower.append(-0.5)
         upper.append(0.5)
     d_mins = [_table_d_min(x, lines, state) for state in phases]
-    for state, direction in zip(phases, directions):
+    models = [state.reference.coordinates(lines[0][0], d_min) if state.coordinates is not None else None
+              for state, d_min in zip(phases, d_mins)]  # fmt: skip
+    for state, direction, model in zip(phases, directions, models):
         lat0, lat_lo, lat_hi = _lattice_bounds(state)
         begin = len(start)
         start += [*lat0, max(state.u, 0.0), max(state.w, 1e-6), float(np.clip(state.eta, 0, 1))]
@@ -137,6 +150,13 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
             start.append(float(np.clip(state.texture_r, *TEXTURE_R_RANGE)))
             lower.append(TEXTURE_R_RANGE[0])
             upper.append(TEXTURE_R_RANGE[1])
+        if model is not None:
+            k = model.n_parameters
+            limits = np.array([COORDINATE_RANGE] * model.n_free + [SITE_FACTOR_RANGE] * model.n_sites)
+            p0 = np.zeros(k) if len(state.coordinates) != k else np.asarray(state.coordinates, dtype=np.float64)
+            start += list(np.clip(p0, -limits, limits))
+            lower += list(-limits)
+            upper += list(limits)
         slices.append((begin, len(lat0)))
     start_v = np.clip(np.array(start), np.array(lower), np.array(upper))
 
@@ -144,17 +164,23 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
         z = v[0]
         disp = v[1] if refine_displacement else 0.0
         out = []
-        for state, direction, (begin, k) in zip(phases, directions, slices):
+        for state, direction, model, (begin, k) in zip(phases, directions, models, slices):
             lattice = full_lattice(v[begin:begin + k], state.start_lattice, state.reference.crystal_system)
-            r = v[begin + k + 3] if direction is not None else 1.0
-            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r))
+            at = begin + k + 3
+            r = v[at] if direction is not None else 1.0
+            at += direction is not None
+            delta = v[at:at + model.n_parameters].copy() if model is not None else None
+            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r, delta))
         return z, disp, out
 
     def columns(v):
         z, disp, per_phase = unpack(v)
         cols = []
-        for state, direction, d_min, (lattice, u, w, eta, r) in zip(phases, directions, d_mins, per_phase):
-            cols.append(_phase_column(x, state.reference, d_min, lattice, lines, z, disp, u, w, eta, direction, r))
+        for state, direction, d_min, model, (lattice, u, w, eta, r, delta) in zip(phases, directions, d_mins, models,
+                                                                                   per_phase):  # fmt: skip
+            f2m = model.f2m(delta) if model is not None else None
+            cols.append(_phase_column(x, state.reference, d_min, lattice, lines, z, disp, u, w, eta, direction, r,
+                                      f2m=f2m))  # fmt: skip
         return np.column_stack([*cols, basis]) if cols else basis
 
     n_phase = len(phases)
@@ -184,8 +210,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     rexp = float(np.sqrt(max(n - n_params, 1) / sum_wy2)) if sum_wy2 > 0 else float("nan")
     refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
                           scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r),
-                          texture_direction=None if d is None else tuple(float(v) for v in d))
-               for i, (s, d, (lat, u, w, eta, r)) in enumerate(zip(phases, directions, per_phase))]  # fmt: skip
+                          texture_direction=None if d is None else tuple(float(v) for v in d),
+                          coordinates=delta)
+               for i, (s, d, (lat, u, w, eta, r, delta)) in enumerate(zip(phases, directions, per_phase))]  # fmt: skip
     bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
     return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
                             components=components, y_calc=y_calc, rwp=rwp, gof=rwp / rexp if rexp > 0 else float("nan"),
@@ -211,17 +238,27 @@ def texture_start(x: NDArray, y: NDArray, fit: RefinementResult, lines: tuple, b
     last = fit.phases[-1]
     others = fit.components[:-1].T  # the other phases as they were fitted (their scales re-solved)
     d_min = _table_d_min(x, lines, last)
+    f2m = _moved_intensities(last, lines, d_min)
     best = None
     for direction in directions:
         for r in r_values:
             column = _phase_column(x, last.reference, d_min, last.lattice, lines, fit.zero, fit.displacement,
-                                   last.u, last.w, last.eta, np.asarray(direction, dtype=np.float64), float(r))  # fmt: skip
+                                   last.u, last.w, last.eta, np.asarray(direction, dtype=np.float64), float(r),
+                                   f2m=f2m)  # fmt: skip
             a = np.column_stack([others, column, basis])
             coef = _scales_and_background(a, y, weights, len(fit.phases))
             chi2 = float(np.sum(weights * (y - a @ coef) ** 2))
             if chi2 < fit.chi2 and (best is None or chi2 < best[2]):
                 best = (tuple(float(v) for v in direction), float(r), chi2)
     return best
+
+
+def _moved_intensities(state: PhaseState, lines: tuple, d_min: float) -> NDArray[np.float64] | None:
+    """The table intensities of ``state`` with its refined coordinates (None: the table's own)."""
+    if state.coordinates is None:
+        return None
+    model = state.reference.coordinates(lines[0][0], d_min)
+    return None if model is None else model.f2m(state.coordinates)
 
 
 def _weights(y: NDArray) -> NDArray[np.float64]:
@@ -245,15 +282,15 @@ def _table_d_min(x: NDArray, lines: tuple, state: PhaseState) -> float:
 
 def _phase_column(x: NDArray, reference: ReferencePhase, d_min: float, lattice: NDArray, lines: tuple, zero: float,
                   displacement: float, u: float, w: float, eta: float, direction: NDArray | None,
-                  r: float) -> NDArray[np.float64]:  # fmt: skip
+                  r: float, f2m: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
     """(n,) one phase's unscaled pattern on the uniform scan ``x``, textured when ``direction``
-    is given."""
+    is given, with the intensities ``f2m`` instead of the table's when given (moved atoms)."""
     table = reference.peaks(lines[0][0], d_min)
     factors = None
     if direction is not None:
         factors = texture_factors(reference.families(lines[0][0], d_min), lattice, direction, r)
     return phase_pattern(float(x[0]), float(x[1] - x[0]), len(x), table, lattice, lines, zero, displacement,
-                         u, w, eta, texture=factors)  # fmt: skip
+                         u, w, eta, texture=factors, f2m=f2m)  # fmt: skip
 
 
 def _scales_and_background(a: NDArray, y: NDArray, weights: NDArray, n_phase: int) -> NDArray[np.float64]:
