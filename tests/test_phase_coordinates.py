@@ -47,7 +47,7 @@ def test_unmoved_parameters_give_the_peak_table_and_moved_ones_keep_the_space_gr
     if model.n_free:  # the moved atoms give their own intensities: those of the moved structure
         shifted = Structure(ref.structure.lattice, ref.structure.species, model.moved(params))
         again = coordinate_model(shifted, table.d, 1.54056)
-        no_site_change = np.concatenate([params[: model.n_free], np.zeros(model.n_sites)])
+        no_site_change = np.concatenate([params[: model.n_free], np.zeros(model.n_site_factors)])
         np.testing.assert_allclose(model.f2m(no_site_change), again.f2m(np.zeros(again.n_parameters)), rtol=1e-6,
                                    atol=1e-9 * table.f2m.max())  # fmt: skip
 

@@ -53,6 +53,8 @@ class CoordinateModel:
         hkl: (n_terms, 3) reflections of one Friedel half-space; peak: (n_terms,) index of the
             table peak each belongs to; n_peaks: the table's length.
         scattering: (n_terms, n_atoms) form factor times occupancy of each atom at each reflection.
+        site: (n_atoms,) the structure's site of each atom (a disordered site has one atom per
+            species).
         orbit: (n_atoms,) index of each atom's orbit (its Wyckoff site) among those whose
             scattering power is refined (-1: the reference orbit, the strongest scatterer, kept
             as it is: the phase's scale factor carries the overall level).
@@ -64,6 +66,7 @@ class CoordinateModel:
     peak: NDArray[np.int64]
     n_peaks: int
     scattering: NDArray[np.float64]
+    site: NDArray[np.int64]
     orbit: NDArray[np.int64]
 
     @property
@@ -72,19 +75,24 @@ class CoordinateModel:
         return int(self.modes.shape[2])
 
     @property
-    def n_sites(self) -> int:
-        """Orbits whose scattering power is refined (all but the reference orbit)."""
+    def n_site_factors(self) -> int:
+        """Orbits whose scattering factor is refined (all but the reference orbit)."""
         return int(self.orbit.max()) + 1 if len(self.orbit) else 0
 
     @property
     def n_parameters(self) -> int:
         """Length of the parameter vector: the free coordinates, then the log scattering factors."""
-        return self.n_free + self.n_sites
+        return self.n_free + self.n_site_factors
 
     def moved(self, parameters: NDArray) -> NDArray[np.float64]:
         """(n_atoms, 3) fractional coordinates for ``parameters`` (its first ``n_free`` entries)."""
         delta = np.asarray(parameters, dtype=np.float64)[: self.n_free]
         return self.positions + np.einsum("ajk,k->aj", self.modes, delta)
+
+    def site_coordinates(self, parameters: NDArray) -> NDArray[np.float64]:
+        """(number of the structure's sites, 3) their fractional coordinates for ``parameters``."""
+        first = np.unique(self.site, return_index=True)[1]
+        return self.moved(parameters)[first]
 
     def site_factors(self, parameters: NDArray) -> NDArray[np.float64]:
         """(n_atoms,) factor on each atom's scattering: exp of its orbit's entry of ``parameters``
@@ -180,6 +188,8 @@ def coordinate_model(structure: Structure, d: NDArray, wavelength: float) -> Coo
     d_min = float(d.min()) * (1.0 - 1e-6)
     abc = np.array(structure.lattice.abc)
     h_max = np.ceil(abc / d_min).astype(int)
+    if np.prod(2.0 * h_max + 1) > 20 * MAX_TERMS:  # the index box alone would be too large
+        return None
     grids = np.meshgrid(*(np.arange(-m, m + 1) for m in h_max), indexing="ij")
     hkl = np.stack([g.ravel() for g in grids], axis=1)
     h, k, ell = hkl.T
@@ -188,14 +198,14 @@ def coordinate_model(structure: Structure, d: NDArray, wavelength: float) -> Coo
     hkl, g = hkl[g <= 1.0 / d_min], g[g <= 1.0 / d_min]
     if len(hkl) * len(atom_site) > MAX_TERMS:
         return None
-    # each reflection to the table peak at its 2-theta (pymatgen merges peaks within 1e-5 deg)
+    # each reflection to the table peak nearest in 2-theta (pymatgen merges peaks within 1e-5 deg)
     table_tt = 2.0 * np.degrees(np.arcsin(np.clip(wavelength / (2.0 * d), 0.0, 1.0)))
     tt = 2.0 * np.degrees(np.arcsin(np.clip(wavelength * g / 2.0, 0.0, 1.0)))
     order = np.argsort(table_tt)
-    at = np.clip(np.searchsorted(table_tt[order], tt), 1, len(d) - 1) if len(d) > 1 else np.zeros(len(tt), int)
-    nearest = np.where(np.abs(table_tt[order][at - 1] - tt) < np.abs(table_tt[order][at] - tt), at - 1, at) \
-        if len(d) > 1 else at  # fmt: skip
-    peak = order[nearest]
+    ranked = table_tt[order]
+    right = np.clip(np.searchsorted(ranked, tt), 0, len(d) - 1)
+    left = np.clip(right - 1, 0, len(d) - 1)
+    peak = order[np.where(np.abs(ranked[left] - tt) < np.abs(ranked[right] - tt), left, right)]
     keep = np.abs(table_tt[peak] - tt) < TWO_THETA_TOL
     hkl, g, peak = hkl[keep], g[keep], peak[keep]
     s2 = (g / 2.0) ** 2
@@ -213,4 +223,5 @@ def coordinate_model(structure: Structure, d: NDArray, wavelength: float) -> Coo
     orbit = np.array([numbers.get(o, -1) for o in site_orbit], dtype=np.int64)
     return CoordinateModel(positions=np.asarray(structure.frac_coords, dtype=np.float64)[atom_site],
                            modes=modes[atom_site], hkl=hkl.astype(np.float64), peak=peak.astype(np.int64),
-                           n_peaks=len(d), scattering=scattering, orbit=orbit)  # fmt: skip
+                           n_peaks=len(d), scattering=scattering, site=np.asarray(atom_site, dtype=np.int64),
+                           orbit=orbit)  # fmt: skip

@@ -497,7 +497,9 @@ class PhaseIdentifier:
                     or fractions[-1] < self.min_weight_fraction:
                 break
             result = best
-            found = result.phases
+            # a phase found keeps its refined atoms while the next ones are sought (each free
+            # coordinate would be one more Jacobian column of every later candidate's fit)
+            found = [dataclasses.replace(s, coordinates_fixed=s.coordinates is not None) for s in result.phases]
             target = np.clip(y - result.y_calc, 0.0, None)  # what the phases found leave unexplained
             target = _screening_target(_background_free(x, target), noise)
             if not target.max() > 0:  # nothing left to explain
@@ -727,9 +729,10 @@ class PhaseIdentifier:
                 from pymatgen_ml_xrd.phases.refinement import _table_d_min
 
                 model = ref.coordinates(lines[0][0], _table_d_min(x, lines, state))
-                if model is not None and len(model.positions) == len(ref.structure):  # one species per site
-                    coords, moved = model.moved(state.coordinates), model.n_free
-                    factors = tuple(float(f) for f in model.site_factors(state.coordinates))
+                if model is not None:
+                    coords, moved = model.site_coordinates(state.coordinates), model.n_free
+                    first = np.unique(model.site, return_index=True)[1]
+                    factors = tuple(float(f) for f in model.site_factors(state.coordinates)[first])
             structure = Structure(lattice, ref.structure.species_and_occu, coords)
             phases.append(IdentifiedPhase(
                 name=ref.name, structure_type=ref.structure_type, structure=structure,

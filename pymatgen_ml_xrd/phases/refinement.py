@@ -55,7 +55,8 @@ class PhaseState:
         coordinates: the structure parameters (:mod:`.coordinates`: free atomic coordinates as
         displacements along the site-symmetry modes, fractional; then the log scattering
         factor of each orbit but the strongest) refined from these values, or None (the
-        reference's atoms as they are).
+        reference's atoms as they are). coordinates_fixed: keep ``coordinates`` as they are
+        (a phase found earlier, while later phases are added).
     """
 
     reference: ReferencePhase
@@ -68,6 +69,7 @@ class PhaseState:
     texture_r: float = 1.0
     texture_direction: tuple[float, float, float] | None = None
     coordinates: NDArray[np.float64] | None = None
+    coordinates_fixed: bool = False
 
     def __post_init__(self) -> None:
         self.lattice = np.asarray(self.lattice, dtype=np.float64)
@@ -140,6 +142,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     d_mins = [_table_d_min(x, lines, state) for state in phases]
     models = [state.reference.coordinates(lines[0][0], d_min) if state.coordinates is not None else None
               for state, d_min in zip(phases, d_mins)]  # fmt: skip
+    fixed_f2m = [m.f2m(s.coordinates) if m is not None and s.coordinates_fixed else None
+                 for s, m in zip(phases, models)]  # fmt: skip
+    models = [None if f is not None else m for m, f in zip(models, fixed_f2m)]  # refined ones only
     for state, direction, model in zip(phases, directions, models):
         lat0, lat_lo, lat_hi = _lattice_bounds(state)
         begin = len(start)
@@ -152,7 +157,7 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
             upper.append(TEXTURE_R_RANGE[1])
         if model is not None:
             k = model.n_parameters
-            limits = np.array([COORDINATE_RANGE] * model.n_free + [SITE_FACTOR_RANGE] * model.n_sites)
+            limits = np.array([COORDINATE_RANGE] * model.n_free + [SITE_FACTOR_RANGE] * model.n_site_factors)
             p0 = np.zeros(k) if len(state.coordinates) != k else np.asarray(state.coordinates, dtype=np.float64)
             start += list(np.clip(p0, -limits, limits))
             lower += list(-limits)
@@ -176,9 +181,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     def columns(v):
         z, disp, per_phase = unpack(v)
         cols = []
-        for state, direction, d_min, model, (lattice, u, w, eta, r, delta) in zip(phases, directions, d_mins, models,
-                                                                                   per_phase):  # fmt: skip
-            f2m = model.f2m(delta) if model is not None else None
+        for state, direction, d_min, model, fixed, (lattice, u, w, eta, r, delta) in zip(
+                phases, directions, d_mins, models, fixed_f2m, per_phase):  # fmt: skip
+            f2m = model.f2m(delta) if model is not None else fixed
             cols.append(_phase_column(x, state.reference, d_min, lattice, lines, z, disp, u, w, eta, direction, r,
                                       f2m=f2m))  # fmt: skip
         return np.column_stack([*cols, basis]) if cols else basis
@@ -211,8 +216,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
                           scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r),
                           texture_direction=None if d is None else tuple(float(v) for v in d),
-                          coordinates=delta)
-               for i, (s, d, (lat, u, w, eta, r, delta)) in enumerate(zip(phases, directions, per_phase))]  # fmt: skip
+                          coordinates=s.coordinates if f is not None else delta, coordinates_fixed=f is not None)
+               for i, (s, d, f, (lat, u, w, eta, r, delta)) in enumerate(zip(phases, directions, fixed_f2m,
+                                                                             per_phase))]  # fmt: skip
     bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
     return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
                             components=components, y_calc=y_calc, rwp=rwp, gof=rwp / rexp if rexp > 0 else float("nan"),
