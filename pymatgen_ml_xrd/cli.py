@@ -12,7 +12,7 @@
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
                    [--composition FORMULA] [--texture auto|none|H K L] [--members 16]
-                   [--axial-strain FRACTION] [--png FILE] [--json]
+                   [--axial-strain FRACTION] [--fixed-atoms] [--png FILE] [--json]
 
     pmlxrd predict-xrd FORMULA [FORMULA ...] [--peaks 8] [--model PATH] [--png FILE] [--json]
                    [--xy DIR]
@@ -374,7 +374,8 @@ def _phases(args: argparse.Namespace) -> int:
             raise SystemExit(f"pmlxrd: {path} is a structure, not a measured pattern")
     identifier = PhaseIdentifier(references=args.references, max_phases=args.max_phases,
                                  texture=_texture_argument(args.texture),
-                                 members=args.members, axial_strain=args.axial_strain)  # fmt: skip
+                                 members=args.members, axial_strain=args.axial_strain,
+                                 coordinates=not args.fixed_atoms)  # fmt: skip
     results = []
     for k, (path, item) in enumerate(zip(args.pattern, items)):
         found = identifier.identify(item, composition=args.composition)
@@ -512,6 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     phs.add_argument("--axial-strain", type=_strain, default=None, metavar="FRACTION",
                      help="screen the references' free axes stretched by up to this fraction (steps of 0.04; "
                           "default: 0.08 for --references DIR, 0 for the default catalogue)")
+    phs.add_argument("--fixed-atoms", action="store_true",
+                     help="keep every reference's atoms and site scattering as they are (default: the first "
+                          "phase's finalists are also refined with their free coordinates and site powers)")
     phs.add_argument("--png", type=Path, help="plot scan, fit, residual and tick marks (one file per scan)")
     phs.add_argument("--json", action="store_true", help="machine-readable output")
     phs.set_defaults(func=_phases)

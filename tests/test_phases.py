@@ -184,6 +184,9 @@ def test_command_line_phases(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)[0]
     assert sorted(p["name"] for p in out["phases"]) == ["NaCl", "Si"] and out["wavelength"] == pytest.approx(1.54056)
     assert (tmp_path / "fit.png").is_file()
+    assert cli.main(argv + ["--fixed-atoms"]) == 0
+    fixed = json.loads(capsys.readouterr().out)[0]
+    assert all(p["free_coordinates"] == 0 and set(p["site_factors"]) == {1.0} for p in fixed["phases"])
 
 
 def test_a_reference_with_one_axis_far_off_is_found_by_the_axial_screen(library):

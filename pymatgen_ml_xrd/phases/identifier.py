@@ -313,7 +313,7 @@ class PhaseIdentifier:
             :mod:`~pymatgen_ml_xrd.phases.coordinates`, within +-``COORDINATE_RANGE``), kept when
             that lowers the BIC by more than ``bic_margin``: a prototype's atoms sit where its
             own chemistry put them (octahedral tilts, anion positions), a scan's compound has
-            its own. References with more than ``MAX_FREE_COORDINATES`` are left as they are.
+            its own. References with more than ``MAX_PARAMETERS`` (12) such parameters keep their atoms.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
@@ -686,7 +686,7 @@ class PhaseIdentifier:
     def _with_coordinates(self, x, y, fit: RefinementResult, lines: tuple, lab: bool) -> RefinementResult:
         """``fit`` with its new phase's free atomic coordinates refined (:mod:`.coordinates`), when
         that lowers the BIC by more than ``bic_margin`` (else ``fit``, also for a phase without
-        free coordinates or with more than ``MAX_FREE_COORDINATES``)."""
+        structure parameters or with more than ``MAX_PARAMETERS``)."""
         from pymatgen_ml_xrd.phases.refinement import _table_d_min
 
         last = fit.phases[-1]
