@@ -55,12 +55,7 @@ def write_model_files(model, path: str | Path, metadata: dict, include_optimizer
     Raises:
         ModelFileError: ``path`` holds a model already and ``overwrite`` is False.
     """
-    base = model_base(path)
-    target_model, target_meta = base.with_name(base.name + ".keras"), base.with_name(base.name + ".json")
-    if not overwrite and (target_model.exists() or target_meta.exists()):
-        raise ModelFileError(f"{target_meta if target_meta.exists() else target_model} exists: pass overwrite=True "
-                             "to replace that model, or choose another path")  # fmt: skip
-    base.parent.mkdir(parents=True, exist_ok=True)
+    base, target_model = _targets(path, ".keras", overwrite)
     tmp = base.with_name(base.name + ".tmp.keras")
     if not include_optimizer:
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
@@ -70,12 +65,31 @@ def write_model_files(model, path: str | Path, metadata: dict, include_optimizer
         # an uncompiled view on the same layers (keras.models.clone_model keeps the optimizer)
         model = keras.Model(inputs=model.inputs, outputs=model.outputs, name=model.name)
     model.save(tmp)
+    return _commit(base, tmp, target_model, metadata)
+
+
+def _targets(path: str | Path, suffix: str, overwrite: bool) -> tuple[Path, Path]:
+    """(base, data file) of ``path``; refuses to replace an existing model unless ``overwrite``."""
+    base = model_base(path)
+    target, target_meta = base.with_name(base.name + suffix), base.with_name(base.name + ".json")
+    if not overwrite and (target.exists() or target_meta.exists()):
+        raise ModelFileError(f"{target_meta if target_meta.exists() else target} exists: pass overwrite=True "
+                             "to replace that model, or choose another path")  # fmt: skip
+    base.parent.mkdir(parents=True, exist_ok=True)
+    return base, target
+
+
+def _commit(base: Path, tmp: Path, target: Path, metadata: dict, extra: dict | None = None) -> Path:
+    """Write the metadata (with ``extra`` and the checksum over ``tmp`` and itself) beside the
+    data file ``tmp``, then move both into place; returns the JSON path."""
     # JSON-normalised (tuples as lists, numpy floats as floats) so that the checksum reads back alike
     metadata = json.loads(json.dumps({k: v for k, v in metadata.items() if k != CHECKSUM_KEY}, default=float))
+    metadata.update(extra or {})
     metadata[CHECKSUM_KEY] = _checksum(tmp, metadata)
+    target_meta = base.with_name(base.name + ".json")
     tmp_json = base.with_name(base.name + ".tmp.json")
     tmp_json.write_text(json.dumps(metadata, indent=1))
-    os.replace(tmp, target_model)
+    os.replace(tmp, target)
     os.replace(tmp_json, target_meta)
     return target_meta
 
@@ -121,12 +135,7 @@ def write_weights_file(weights: list, path: str | Path, metadata: dict, overwrit
     """
     import numpy as np
 
-    base = model_base(path)
-    target_npz, target_meta = base.with_name(base.name + ".npz"), base.with_name(base.name + ".json")
-    if not overwrite and (target_npz.exists() or target_meta.exists()):
-        raise ModelFileError(f"{target_meta if target_meta.exists() else target_npz} exists: pass overwrite=True "
-                             "to replace it, or choose another path")  # fmt: skip
-    base.parent.mkdir(parents=True, exist_ok=True)
+    base, target_npz = _targets(path, ".npz", overwrite)
     arrays = {}
     for i, w in enumerate(weights):
         w = np.asarray(w, dtype=np.float32)
@@ -135,15 +144,8 @@ def write_weights_file(weights: list, path: str | Path, metadata: dict, overwrit
     tmp = base.with_name(base.name + ".tmp.npz")
     with open(tmp, "wb") as handle:  # a file object: numpy adds no second suffix
         np.savez_compressed(handle, **arrays)
-    metadata = json.loads(json.dumps({k: v for k, v in metadata.items() if k != CHECKSUM_KEY}, default=float))
-    metadata["weights_file"] = {"arrays": len(arrays),
-                                "float16": sum(a.dtype == np.float16 for a in arrays.values())}
-    metadata[CHECKSUM_KEY] = _checksum(tmp, metadata)
-    tmp_json = base.with_name(base.name + ".tmp.json")
-    tmp_json.write_text(json.dumps(metadata, indent=1))
-    os.replace(tmp, target_npz)
-    os.replace(tmp_json, target_meta)
-    return target_meta
+    extra = {"weights_file": {"arrays": len(arrays), "float16": sum(a.dtype == np.float16 for a in arrays.values())}}
+    return _commit(base, tmp, target_npz, metadata, extra)
 
 
 def read_weights_file(path: str | Path, file_format: str, format_version: int):
