@@ -185,7 +185,9 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             return self.spec_
         return _spec_of(self._fit_params())
 
-    def _build(self, n_classes: int):
+    def _build(self, n_classes: int, seed: bool = True):
+        """The untrained network of ``params_`` under ``precision``; ``seed``: seed Keras (and
+        numpy, Python) with ``self.seed`` first, as a fit does (not when a file is loaded)."""
         from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
         import_tensorflow()  # quietly, before Keras loads it
         import keras
@@ -196,7 +198,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         if architecture not in CLASSIFIER_ARCHITECTURES:
             raise InvalidParameterError(f"architecture must be one of {CLASSIFIER_ARCHITECTURES}, got {architecture!r}")
         keras.mixed_precision.set_global_policy(self.precision)
-        keras.utils.set_random_seed(self.seed)
+        if seed:
+            keras.utils.set_random_seed(self.seed)
         return build_classifier(self.spec_.n_points, n_classes, architecture)
 
     def _compile(self, model, total_steps: int, offset: int = 0) -> None:
@@ -238,8 +241,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
                 removal and the training draws may differ: that is what fine-tuning changes).
                 Ignored when a checkpoint is resumed.
             compact_checkpoint: also write ``compact.npz``/``.json`` in ``checkpoint_dir`` at every
-                checkpoint (:meth:`save_compact`: float16 weights, no optimizer state; 8 MB for
-                resnet10 against 48 MB). A fit resumes from it when the full checkpoint is absent
+                checkpoint (:meth:`save_compact`: float16 weights, no optimizer state; 7.2 MB for
+                resnet10 against 47.8 MB). A fit resumes from it when the full checkpoint is absent
                 (a committed run continued on another machine): the weights, the patterns seen and
                 the learning-rate schedule go on; a new optimizer starts (its moments fresh, its
                 bias correction with them: :class:`~pymatgen_ml_xrd.models.schedules.OffsetCosineDecay`),
@@ -555,10 +558,10 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         if not model_path.exists() and base.with_name(base.name + ".npz").exists():
             weights, meta = read_weights_file(path, FORMAT, FORMAT_VERSION)
             est = cls._from_metadata(meta, meta_path)
-            est.model_ = est._build(len(est.classes_))
             try:
+                est.model_ = est._build(len(est.classes_), seed=False)
                 est.model_.set_weights(weights)
-            except ValueError as err:
+            except (ValueError, InvalidParameterError) as err:
                 raise ModelFileError(f"{base}.npz does not fit its metadata's architecture: {err}") from None
             return est
         model, meta = read_model_files(path, FORMAT, FORMAT_VERSION)

@@ -19,6 +19,12 @@ site's real occupancy is rarely the prototype's.
 The structure factors are pymatgen's (``XRDCalculator``: Cromer-Mann-type form factors, no
 anomalous dispersion, one Friedel half-space doubled) over every reflection of each of the
 reference's peaks, so the intensities of the unmoved structure are the reference's peak table.
+
+Why written here: spglib gives the operations, not the free parameters of a cell as it is
+(pyxtal's Wyckoff objects do, in their own standard settings, which the references' pymatgen
+cells need not be in); and a refinement evaluates the structure factors hundreds of times for
+one fixed set of reflections, where building a Structure and calling the calculator each time
+would enumerate the reflections again on every call.
 """
 
 from __future__ import annotations
