@@ -53,8 +53,11 @@ def test_unmoved_parameters_give_the_peak_table_and_moved_ones_keep_the_space_gr
                                    atol=1e-9 * table.f2m.max())  # fmt: skip
 
 
-def _scan(structure, seed=0):
-    dg = XRDCalculator("CuKa").get_diffractogram(structure, two_theta_range=(15, 100), step=0.02, kalpha2=True,
+def _scan(structure, seed=0, b=None):
+    """A Cu K-alpha scan 15-100 deg of ``structure`` (counts with Poisson noise), every atom with
+    the displacement B ``b`` [angstrom^2] when given."""
+    factors = None if b is None else {el.symbol: b for el in structure.composition}
+    dg = XRDCalculator("CuKa", debye_waller_factors=factors).get_diffractogram(structure, two_theta_range=(15, 100), step=0.02, kalpha2=True,
                                                 profile="pseudo-voigt", caglioti=(0.01, 0.0, 0.004), eta=0.4,
                                                 crystallite_size=None, normalize=False)  # fmt: skip
     y = dg.y / dg.y.max() * 2e4 + 300
@@ -93,6 +96,22 @@ def test_site_scattering_lets_a_prototype_of_other_chemistry_fit():
     # the Na site scatters more (K: 19 electrons, Na: 11); |F|^2 of the odd reflections, (k f_Na - f_Cl)^2,
     # has a second minimum at k near (17 - 2) / 11 besides (17 + 2) / 11, so only "more" is asserted
     assert factors["Cl"] == 1.0 and factors["Na"] > 1.2
+
+
+def test_overall_displacement_is_refined_back():
+    """A NaCl scan with B = 1.5 A^2 on every atom: the overall B refines back (the references are
+    simulated at rest), and without it (``b_iso=False``) the fit is clearly worse."""
+    x, y = _scan(NACL, seed=5, b=1.5)
+    with_b = PhaseIdentifier({"NaCl": NACL}, max_phases=1, texture=None, coordinates=False).identify((x, y, "CuKa1"))
+    at_rest = PhaseIdentifier({"NaCl": NACL}, max_phases=1, texture=None, coordinates=False,
+                              b_iso=False).identify((x, y, "CuKa1"))  # fmt: skip
+    assert with_b.names == at_rest.names == ["NaCl"]
+    assert abs(with_b.phases[0].b_iso - 1.5) < 0.15 and at_rest.phases[0].b_iso == 0.0
+    # with B the fit reaches the noise (GOF below 1: the weights' floor), at rest it does not
+    assert with_b.gof < 1.0 and at_rest.gof > 1.15 and with_b.rwp < 0.75 * at_rest.rwp
+    assert with_b.as_dict()["phases"][0]["b_iso"] == with_b.phases[0].b_iso
+    with pytest.raises(InvalidParameterError, match="b_iso"):
+        PhaseIdentifier({"NaCl": NACL}, b_iso=1.0)
 
 
 def test_coordinates_must_be_a_flag():

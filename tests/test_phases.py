@@ -322,3 +322,28 @@ def test_finalists_are_of_distinct_structure_types():
     chosen = identifier._finalists(quick)
     assert [f.bic for f in chosen] == [1, 3, 4]  # a second A is skipped; untyped references are never limited
     assert [f.bic for f in identifier._finalists([fit(4, None), fit(5, None), fit(6, None)])] == [4, 5, 6]
+
+
+def test_of_fits_alike_the_higher_symmetry_then_the_smaller_primitive_cell_wins():
+    """_most_symmetric_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the
+    largest point group wins, then the fewest atoms per primitive cell (fcc gold over an AuCu3-type
+    superstructure whose sites were refined to one scattering power), then the lower BIC; a
+    clearly better fit wins whatever its symmetry."""
+    from types import SimpleNamespace
+
+    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _most_symmetric_of_the_best
+
+    gold = Structure.from_spacegroup("Fm-3m", Lattice.cubic(4.078), ["Au"], [[0, 0, 0]])
+    l12 = Structure.from_spacegroup("Pm-3m", Lattice.cubic(4.078), ["Au", "Cu"], [[0, 0, 0], [0, 0.5, 0.5]])
+    tetragonal = Structure.from_spacegroup("P4/mmm", Lattice.tetragonal(4.078, 4.5), ["Au"], [[0, 0, 0]])
+
+    def fit(name, structure, rwp, bic):
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=reference_phase(name, structure))])
+
+    fcc, superstructure = fit("fcc", gold, 0.148, 10.0), fit("L12", l12, 0.147, 5.0)
+    assert _most_symmetric_of_the_best([superstructure, fcc]) is fcc
+    # the same point group order (m-3m, 48) for both: the primitive cell (1 atom against 4) decides
+    better = fit("L12", l12, 0.148 / (1 + 2 * SYMMETRY_TOLERANCE), 5.0)
+    assert _most_symmetric_of_the_best([better, fcc]) is better
+    lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # 1 atom too, but point group 4/mmm (16)
+    assert _most_symmetric_of_the_best([lower, fcc]) is fcc

@@ -15,8 +15,9 @@ fit without it.
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
    the ``FINALISTS`` best (of distinct structure types) fully, for the first phase also with a
    preferred orientation (``texture="auto"``); the best full fit (the most symmetric of those within
-   ``SYMMETRY_TOLERANCE`` of the best R_wp; for the first phase each finalist is also refined
-   with its free atomic coordinates and site scattering powers, :mod:`.coordinates`) is kept
+   ``SYMMETRY_TOLERANCE`` of the best R_wp, then the smallest primitive cell; for the first phase
+   each finalist is also refined with its free atomic coordinates, site scattering powers and
+   overall displacement B, :mod:`.coordinates`) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
    and its weight fraction is at least ``min_weight_fraction``. This repeats up to ``max_phases``.
 4. Weight fractions come from the scale factors (Hill & Howard 1987: w ~ S Z M V).
@@ -154,6 +155,9 @@ class IdentifiedPhase:
         site_factors: per site of ``structure``, the refined factor on its scattering power
             (1: as its species scatter; another value says the site holds other elements or
             another occupancy than the reference's).
+        b_iso: refined overall isotropic displacement B [angstrom^2] (0: not refined).
+        space_group: the reference's space-group number (1-230), which the refinement keeps
+            (lattice, coordinates and site factors move within it).
     """
 
     name: str
@@ -170,6 +174,8 @@ class IdentifiedPhase:
     texture_direction: tuple[float, float, float] | None = None
     free_coordinates: int = 0
     site_factors: tuple[float, ...] = ()
+    b_iso: float = 0.0
+    space_group: int = 0
 
     def as_dict(self) -> dict:
         return {"name": self.name, "structure_type": self.structure_type, "lattice": list(self.lattice),
@@ -177,6 +183,7 @@ class IdentifiedPhase:
                 "eta": self.eta, "lattice_change": list(self.lattice_change), "texture_r": self.texture_r,
                 "texture_direction": None if self.texture_direction is None else list(self.texture_direction),
                 "free_coordinates": self.free_coordinates, "site_factors": list(self.site_factors),
+                "b_iso": self.b_iso, "space_group": self.space_group,
                 "formula": self.structure.composition.reduced_formula}  # fmt: skip
 
 
@@ -314,6 +321,11 @@ class PhaseIdentifier:
             that lowers the BIC by more than ``bic_margin``: a prototype's atoms sit where its
             own chemistry put them (octahedral tilts, anion positions), a scan's compound has
             its own. References with more than ``MAX_PARAMETERS`` (12) such parameters keep their atoms.
+        b_iso: with those (and for a phase without them), its overall isotropic displacement B
+            (Debye-Waller factor exp(-B / (2 d^2)), within ``refinement.B_ISO_RANGE``) is refined
+            too: the references are simulated at rest (B = 0), a measured powder's high-angle
+            lines are weaker by its atoms' vibration, and without B a type of lighter atoms (their
+            form factors falling faster) fits a scan better than the scan's own type.
     """
 
     def __init__(self, references="default", max_phases: int = 3, kalpha2: bool | str = "auto",
@@ -321,7 +333,7 @@ class PhaseIdentifier:
                  bic_margin: float = 25.0, min_rwp_gain: float = 0.1, min_weight_fraction: float = 0.01,
                  background_degree: int = 8, max_points: int = 4000, d_max: float = 20.0,
                  texture: tuple[int, int, int] | str | None = "auto", members: int = 16,
-                 axial_strain: float | None = None, coordinates: bool = True) -> None:
+                 axial_strain: float | None = None, coordinates: bool = True, b_iso: bool = True) -> None:
         _check_count("max_phases", max_phases)
         _check_count("members", members, minimum=0)
         _check_count("n_candidates", n_candidates)
@@ -370,7 +382,10 @@ class PhaseIdentifier:
         self.axial_strain = axial_strain
         if not isinstance(coordinates, bool):
             raise InvalidParameterError(f"coordinates must be True or False, got {coordinates!r}")
+        if not isinstance(b_iso, bool):
+            raise InvalidParameterError(f"b_iso must be True or False, got {b_iso!r}")
         self.coordinates = coordinates
+        self.b_iso = b_iso
         emission_lines(1.54056, kalpha2)  # validates kalpha2
 
     @property
@@ -482,7 +497,7 @@ class PhaseIdentifier:
                          for f in _finalists(quick)]  # fmt: skip
             if self.texture == "auto" and not found:  # a minor phase's few lines cannot tell texture from misfit
                 finalists = [self._textured(x, y, f, lines, lab) for f in finalists]
-            if self.coordinates and not found:
+            if (self.coordinates or self.b_iso) and not found:
                 finalists = [self._with_coordinates(x, y, f, lines, lab) for f in finalists]
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
@@ -684,16 +699,19 @@ class PhaseIdentifier:
         return textured if textured.bic < fit.bic - self.bic_margin else fit
 
     def _with_coordinates(self, x, y, fit: RefinementResult, lines: tuple, lab: bool) -> RefinementResult:
-        """``fit`` with its new phase's free atomic coordinates refined (:mod:`.coordinates`), when
-        that lowers the BIC by more than ``bic_margin`` (else ``fit``, also for a phase without
-        structure parameters or with more than ``MAX_PARAMETERS``)."""
+        """``fit`` with its new phase's free atomic coordinates refined (:mod:`.coordinates`, with
+        ``coordinates``) and its overall B (with ``b_iso``), when that lowers the BIC by more than
+        ``bic_margin`` (else ``fit``; a phase without structure parameters or with more than
+        ``MAX_PARAMETERS`` keeps its atoms)."""
         from pymatgen_ml_xrd.phases.refinement import _table_d_min
 
         last = fit.phases[-1]
-        model = last.reference.coordinates(lines[0][0], _table_d_min(x, lines, last))
-        if model is None:
+        model = last.reference.coordinates(lines[0][0], _table_d_min(x, lines, last)) if self.coordinates else None
+        if model is None and not self.b_iso:
             return fit
-        trial = [*fit.phases[:-1], dataclasses.replace(last, coordinates=np.zeros(model.n_parameters))]
+        trial = [*fit.phases[:-1], dataclasses.replace(
+            last, coordinates=None if model is None else np.zeros(model.n_parameters),
+            b_iso=0.0 if self.b_iso else None)]
         moved = refine(x, y, trial, lines, self.background_degree, refine_displacement=lab, zero=fit.zero,
                        displacement=fit.displacement, max_nfev=COORDINATE_NFEV)  # fmt: skip
         return moved if moved.bic < fit.bic - self.bic_margin else fit
@@ -740,7 +758,7 @@ class PhaseIdentifier:
                 u=state.u, w=state.w, eta=state.eta,
                 lattice_change=tuple(float(v) for v in state.lattice / ref.lattice_parameters - 1.0),
                 texture_r=state.texture_r, texture_direction=state.texture_direction, free_coordinates=moved,
-                site_factors=factors))  # fmt: skip
+                site_factors=factors, b_iso=state.b_iso or 0.0, space_group=int(ref.space_group)))  # fmt: skip
         order = np.argsort([-p.weight_fraction for p in phases], kind="stable")
         components = {result.phases[i].reference.name: result.components[i] for i in range(len(result.phases))}
         return PhaseIdentification(phases=[phases[i] for i in order], rwp=result.rwp, gof=result.gof,
@@ -815,12 +833,29 @@ def _finalists(quick: list[RefinementResult]) -> list[RefinementResult]:
 
 def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
     """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
-    (relative) of its, the one whose new phase has the largest point group (ties: lowest BIC).
-    A lower-symmetry cell has more reflections and free axes to soak up misfit; when it explains
-    the scan no better, the crystallographer's rule is to take the higher symmetry."""
+    (relative) of its, the one whose new phase has the largest point group, then the fewest atoms
+    in its primitive cell (ties: lowest BIC). A lower-symmetry cell has more reflections and free
+    axes to soak up misfit; when it explains the scan no better, the crystallographer's rule is
+    to take the higher symmetry. A superstructure of the same point group (AuCu3 over fcc gold,
+    its two sites refined to one scattering power) has lost translations: the smaller cell wins."""
     best = min(fits, key=lambda f: f.bic)
     close = [f for f in fits if f.rwp <= best.rwp * (1.0 + SYMMETRY_TOLERANCE)]
-    return max(close, key=lambda f: (_point_group_order(f.phases[-1].reference.space_group), -f.bic))
+    return max(close, key=lambda f: (_point_group_order(f.phases[-1].reference.space_group),
+                                     -_primitive_sites(f.phases[-1].reference), -f.bic))  # fmt: skip
+
+
+#: lattice points per conventional cell, by the first letter of the Hermann-Mauguin symbol (R: the
+#: hexagonal axes of pymatgen's conventional standard cell)
+_CENTRING = {"P": 1, "A": 2, "B": 2, "C": 2, "I": 2, "F": 4, "R": 3}
+
+
+def _primitive_sites(reference) -> float:
+    """Atoms (sites) in the primitive cell of ``reference`` (its conventional standard cell's
+    sites over the lattice points of its centring)."""
+    from pymatgen.symmetry.groups import SpaceGroup
+
+    letter = SpaceGroup.from_int_number(reference.space_group).symbol[0]
+    return len(reference.structure) / _CENTRING.get(letter, 1)
 
 
 def _point_group_order(space_group: int) -> int:

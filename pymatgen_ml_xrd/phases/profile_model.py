@@ -9,7 +9,8 @@ for a doublet, K-alpha2 with half the intensity), the Lorentz-polarisation facto
 FWHM_k^2 = U tan^2 theta_k + W (Caglioti with V = 0) and the Lorentzian fraction eta; the shift
 is a zero-point error plus a sample displacement s, -2 s cos(theta) / R [rad] (R: goniometer
 radius). With texture, each reflection's intensity is multiplied by its March-Dollase factor
-along a given plane normal (averaged over the family's members). Peaks are rendered, area-normalised, by the calculator's numba kernel
+along a given plane normal (averaged over the family's members), and with an overall
+displacement B by the Debye-Waller factor exp(-B / (2 d^2)). Peaks are rendered, area-normalised, by the calculator's numba kernel
 (:func:`~pymatgen_ml_xrd.diffraction.reflection_kernels.render_profiles`). The phase's scale
 multiplies this pattern; background and scales are solved linearly by the refinement.
 """
@@ -70,7 +71,8 @@ def texture_factors(families: NDArray, parameters: NDArray, direction: NDArray, 
 
 def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: NDArray, lines: tuple,
                   zero: float, displacement: float, u: float, w: float, eta: float,
-                  texture: NDArray | None = None, f2m: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
+                  texture: NDArray | None = None, f2m: NDArray | None = None,
+                  b_iso: float = 0.0) -> NDArray[np.float64]:  # fmt: skip
     """(n,) unit-scale pattern of one phase (see the module docstring).
 
     Args:
@@ -81,6 +83,8 @@ def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: 
         texture: (n_reflections,) intensity factors (March-Dollase, :func:`texture_factors`), or None.
         f2m: (n_reflections,) intensities / LP to use instead of the table's (moved atoms:
             :class:`~pymatgen_ml_xrd.phases.coordinates.CoordinateModel`), or None.
+        b_iso: overall isotropic displacement (Debye-Waller) B [angstrom^2]: intensities times
+            exp(-2 B (sin(theta) / lambda)^2) = exp(-B / (2 d^2)); 0: the reference's as they are.
     """
     from pymatgen_ml_xrd.diffraction.reflection_kernels import render_profiles
 
@@ -88,6 +92,8 @@ def phase_pattern(x0: float, step: float, n: int, table: PeakTable, parameters: 
     d = d_spacings(table.hkl, parameters) if len(table.hkl) else np.empty(0)
     f2m = table.f2m if f2m is None else f2m
     f2m = f2m if texture is None else f2m * texture
+    if b_iso:
+        f2m = f2m * np.exp(-b_iso / (2.0 * d * d))
     x_end = x0 + (n - 1) * step
     for lam, weight in lines:
         sin_t = lam / (2.0 * d)

@@ -1,7 +1,8 @@
 """Whole-pattern refinement of one or more phases against a scan (scipy least squares).
 
 Non-linear parameters - per phase the free lattice parameters of its crystal system, Caglioti U
-and W and the Lorentzian fraction eta; globally the zero-point error and the sample
+and W and the Lorentzian fraction eta (where a phase asks for them, its March-Dollase r, its
+structure parameters and its overall displacement B); globally the zero-point error and the sample
 displacement - are refined by :func:`scipy.optimize.least_squares` (trust-region reflective,
 bounded). For every trial of them the linear parameters - the phases' scale factors (>= 0)
 and the coefficients of a Chebyshev background - are solved exactly by bounded linear least
@@ -40,6 +41,10 @@ COORDINATE_RANGE = 0.05
 # log of the factor on an orbit's scattering power refined within +-this (0.37x to 2.7x: an oxygen
 # site for a sulfur one, a light cation for a heavy one is beyond it)
 SITE_FACTOR_RANGE = 1.0
+# overall isotropic displacement B [angstrom^2] refined within these bounds: room-temperature
+# solids have 0.3-2; below 0 it stands for a surface roughness or absorption that weakens the
+# low angles (B = -1 raises a 1 A reflection 1.6x against a 3 A one)
+B_ISO_RANGE = (-1.0, 4.0)
 
 
 @dataclass
@@ -56,7 +61,9 @@ class PhaseState:
         displacements along the site-symmetry modes, fractional; then the log scattering
         factor of each orbit but the strongest) refined from these values, or None (the
         reference's atoms as they are). coordinates_fixed: keep ``coordinates`` as they are
-        (a phase found earlier, while later phases are added).
+        (a phase found earlier, while later phases are added). b_iso: the overall isotropic
+        displacement B [angstrom^2] (Debye-Waller factor exp(-B / (2 d^2)) on every reflection)
+        refined from this value within ``B_ISO_RANGE``, or None (B = 0, not refined).
     """
 
     reference: ReferencePhase
@@ -70,6 +77,7 @@ class PhaseState:
     texture_direction: tuple[float, float, float] | None = None
     coordinates: NDArray[np.float64] | None = None
     coordinates_fixed: bool = False
+    b_iso: float | None = None
 
     def __post_init__(self) -> None:
         self.lattice = np.asarray(self.lattice, dtype=np.float64)
@@ -162,6 +170,10 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
             start += list(np.clip(p0, -limits, limits))
             lower += list(-limits)
             upper += list(limits)
+        if state.b_iso is not None:
+            start.append(float(np.clip(state.b_iso, *B_ISO_RANGE)))
+            lower.append(B_ISO_RANGE[0])
+            upper.append(B_ISO_RANGE[1])
         slices.append((begin, len(lat0)))
     start_v = np.clip(np.array(start), np.array(lower), np.array(upper))
 
@@ -175,17 +187,19 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
             r = v[at] if direction is not None else 1.0
             at += direction is not None
             delta = v[at:at + model.n_parameters].copy() if model is not None else None
-            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r, delta))
+            at += model.n_parameters if model is not None else 0
+            b = float(v[at]) if state.b_iso is not None else None
+            out.append((lattice, v[begin + k], v[begin + k + 1], v[begin + k + 2], r, delta, b))
         return z, disp, out
 
     def columns(v):
         z, disp, per_phase = unpack(v)
         cols = []
-        for state, direction, d_min, model, fixed, (lattice, u, w, eta, r, delta) in zip(
+        for state, direction, d_min, model, fixed, (lattice, u, w, eta, r, delta, b) in zip(
                 phases, directions, d_mins, models, fixed_f2m, per_phase):  # fmt: skip
             f2m = model.f2m(delta) if model is not None else fixed
             cols.append(_phase_column(x, state.reference, d_min, lattice, lines, z, disp, u, w, eta, direction, r,
-                                      f2m=f2m))  # fmt: skip
+                                      f2m=f2m, b_iso=b or 0.0))  # fmt: skip
         return np.column_stack([*cols, basis]) if cols else basis
 
     n_phase = len(phases)
@@ -216,8 +230,9 @@ def refine(x: NDArray, y: NDArray, phases: list[PhaseState], lines: tuple, backg
     refined = [PhaseState(reference=s.reference, lattice=lat, u=float(u), w=float(w), eta=float(eta),
                           scale=float(coef[i]), start_lattice=s.start_lattice, texture_r=float(r),
                           texture_direction=None if d is None else tuple(float(v) for v in d),
-                          coordinates=s.coordinates if f is not None else delta, coordinates_fixed=f is not None)
-               for i, (s, d, f, (lat, u, w, eta, r, delta)) in enumerate(zip(phases, directions, fixed_f2m,
+                          coordinates=s.coordinates if f is not None else delta, coordinates_fixed=f is not None,
+                          b_iso=b)
+               for i, (s, d, f, (lat, u, w, eta, r, delta, b)) in enumerate(zip(phases, directions, fixed_f2m,
                                                                              per_phase))]  # fmt: skip
     bic = float(n * np.log(max(chi2, 1e-300) / n) + n_params * np.log(n))
     return RefinementResult(phases=refined, zero=float(z), displacement=float(disp), background=background,
@@ -250,7 +265,7 @@ def texture_start(x: NDArray, y: NDArray, fit: RefinementResult, lines: tuple, b
         for r in r_values:
             column = _phase_column(x, last.reference, d_min, last.lattice, lines, fit.zero, fit.displacement,
                                    last.u, last.w, last.eta, np.asarray(direction, dtype=np.float64), float(r),
-                                   f2m=f2m)  # fmt: skip
+                                   f2m=f2m, b_iso=last.b_iso or 0.0)  # fmt: skip
             a = np.column_stack([others, column, basis])
             coef = _scales_and_background(a, y, weights, len(fit.phases))
             chi2 = float(np.sum(weights * (y - a @ coef) ** 2))
@@ -288,15 +303,16 @@ def _table_d_min(x: NDArray, lines: tuple, state: PhaseState) -> float:
 
 def _phase_column(x: NDArray, reference: ReferencePhase, d_min: float, lattice: NDArray, lines: tuple, zero: float,
                   displacement: float, u: float, w: float, eta: float, direction: NDArray | None,
-                  r: float, f2m: NDArray | None = None) -> NDArray[np.float64]:  # fmt: skip
+                  r: float, f2m: NDArray | None = None, b_iso: float = 0.0) -> NDArray[np.float64]:  # fmt: skip
     """(n,) one phase's unscaled pattern on the uniform scan ``x``, textured when ``direction``
-    is given, with the intensities ``f2m`` instead of the table's when given (moved atoms)."""
+    is given, with the intensities ``f2m`` instead of the table's when given (moved atoms), and
+    the overall displacement ``b_iso`` [angstrom^2]."""
     table = reference.peaks(lines[0][0], d_min)
     factors = None
     if direction is not None:
         factors = texture_factors(reference.families(lines[0][0], d_min), lattice, direction, r)
     return phase_pattern(float(x[0]), float(x[1] - x[0]), len(x), table, lattice, lines, zero, displacement,
-                         u, w, eta, texture=factors, f2m=f2m)  # fmt: skip
+                         u, w, eta, texture=factors, f2m=f2m, b_iso=b_iso)  # fmt: skip
 
 
 def _scales_and_background(a: NDArray, y: NDArray, weights: NDArray, n_phase: int) -> NDArray[np.float64]:
