@@ -5,6 +5,7 @@
                    [--png FILE] [--json]
 
     pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|experimental|PATH]
+                   [--verify] [--composition FORMULA ...]
                    [--png FILE] [--json]
 
     pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
@@ -117,18 +118,35 @@ def _classify(args: argparse.Namespace) -> int:
     from pymatgen.core import IStructure
 
     from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
+    from pymatgen_ml_xrd.estimators.verification import fitted_first, kept_fit, rwp_limit
 
     items = [_load_input(p, args.wavelength) for p in args.pattern]
     model = args.model
     if model == "auto":  # measured scans need the model trained for them; structures are simulated pure
         model = "default" if all(isinstance(i, IStructure) for i in items) else "experimental"
-    clf = SpaceGroupClassifier(pretrained=model)
+    verify = args.verify or bool(args.composition)
+    compositions = _compositions(args.composition, len(items))
+    clf = SpaceGroupClassifier(pretrained=model, verify=verify)
     proba = clf.predict_proba(items)
+    order = clf.classes_[np.argsort(-proba, axis=1)]
+    fitted = [None] * len(items)
+    if verify:
+        fits = clf.verified_fits(items, compositions)
+        formulas = compositions or [None] * len(items)
+        fitted = [kept_fit(f, rwp_limit(None, formula)) for f, formula in zip(fits, formulas)]
+        order = fitted_first(order, [None if p is None else p.space_group for p in fitted])
+    column = {int(g): i for i, g in enumerate(clf.classes_)}
     results = []
-    for path, p in zip(args.pattern, proba):
-        order = np.argsort(-p)[: args.top]
-        results.append({"file": str(path), "top": [{"space_group": int(clf.classes_[i]),
-                                                    "probability": float(p[i])} for i in order]})
+    for n, (path, p) in enumerate(zip(args.pattern, proba)):
+        top = [{"space_group": int(g), "probability": float(p[column[int(g)]]) if int(g) in column else None}
+               for g in order[n, : args.top]]  # fmt: skip
+        result = {"file": str(path), "model": str(model), "top": top}
+        if verify:
+            phase = fitted[n]
+            result["verified"] = None if phase is None else {
+                "space_group": phase.space_group, "reference": phase.name, "structure_type": phase.structure_type,
+                "rwp": float(fits[n].rwp)}  # fmt: skip
+        results.append(result)
     if args.png:
         from pymatgen_ml_xrd.plotting import plot_classification
 
@@ -140,9 +158,18 @@ def _classify(args: argparse.Namespace) -> int:
 
         for r in results:
             print(f"{r['file']}:")
+            fit = r.get("verified")
             for rank, t in enumerate(r["top"], start=1):
                 symbol = SpaceGroup.from_int_number(t["space_group"]).symbol
-                print(f"  {rank}. {t['space_group']:>3} {symbol:<10} {t['probability']:6.1%}")
+                p = "" if t["probability"] is None else f"{t['probability']:6.1%}"
+                mark = f"  fitted: {fit['reference']}, R_wp {fit['rwp']:.3f}" if fit and rank == 1 else ""
+                print(f"  {rank}. {t['space_group']:>3} {symbol:<10} {p:>6}{mark}")
+        if verify:
+            from pymatgen_ml_xrd.estimators.verification import MAX_RWP
+
+            print(f"(verified: the group of a catalogue structure fitted to the scan comes first when its R_wp is "
+                  f"at most {MAX_RWP['composition']:g} with a composition, {MAX_RWP['blind']:g} without; "
+                  f"probabilities are the network's)")  # fmt: skip
         if args.png:
             print(f"wrote {args.png}")
     return 0
@@ -209,6 +236,15 @@ def _read_structures(paths: list[Path]):
     return structures
 
 
+def _compositions(given: list[str] | None, n: int) -> list[str] | None:
+    """One formula per pattern from --composition (one for all patterns, or one each), or None."""
+    if not given:
+        return None
+    if len(given) not in (1, n):
+        raise SystemExit(f"pmlxrd: give one --composition for all patterns or one per pattern ({n}), not {len(given)}")
+    return list(given) * (n if len(given) == 1 else 1)
+
+
 def _identify(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
 
@@ -216,12 +252,7 @@ def _identify(args: argparse.Namespace) -> int:
     ident = StructureTypeIdentifier(pretrained=args.model, plugins=not args.no_plugins, threshold=args.threshold,
                                     verify=verify)  # fmt: skip
     items = [_load_input(p, args.wavelength) for p in args.pattern]
-    compositions = None
-    if args.composition:
-        if len(args.composition) not in (1, len(items)):
-            raise SystemExit(f"pmlxrd: give one --composition for all patterns or one per pattern "
-                             f"({len(items)}), not {len(args.composition)}")  # fmt: skip
-        compositions = list(args.composition) * (len(items) if len(args.composition) == 1 else 1)
+    compositions = _compositions(args.composition, len(items))
     answers = ident.predict(items, compositions=compositions) if verify else ident.predict(items)
     top, rel = ident.predict_top_k(items, k=args.top)
     results = [{"file": str(path), "type": str(a), "verified": verify,
@@ -241,7 +272,7 @@ def _identify(args: argparse.Namespace) -> int:
         print(f"(reliability R = {ident.alpha:g} S + {1 - ident.alpha:g} C; 'unknown' below R0 = {ident.threshold:g}; "
               f"{len(ident.classes_)} types in {len(ident.rcnets_)} RCNets)")
         if verify:
-            from pymatgen_ml_xrd.estimators.structure_type import MAX_RWP
+            from pymatgen_ml_xrd.estimators.verification import MAX_RWP
 
             limit = f"{ident.max_rwp:g}" if ident.max_rwp is not None else \
                 f"{MAX_RWP['composition']:g} with a composition, {MAX_RWP['blind']:g} without"
@@ -472,6 +503,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "with this package's Gaussian peaks), 'pseudo-voigt' (clean simulated patterns of other "
                           "peak shapes), a path written by SpaceGroupClassifier.save, or 'auto': experimental "
                           "unless every input is a structure file")
+    cls.add_argument("--verify", action="store_true",
+                     help="fit the structure-type catalogue's best candidates to the scan (seconds each): the space "
+                          "group of a fit within R_wp 0.31 (0.39 with --composition) comes first")
+    cls.add_argument("--composition", nargs="+", default=None, metavar="FORMULA",
+                     help="formula of the main phase (one for all patterns, or one per pattern): its elements go "
+                          "on every prototype of its stoichiometry; implies --verify")
     cls.add_argument("--png", type=Path, help="plot each pattern with its top candidates")
     cls.add_argument("--json", action="store_true", help="machine-readable output")
     cls.set_defaults(func=_classify)

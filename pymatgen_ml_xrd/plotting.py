@@ -79,7 +79,8 @@ def plot_classification(items, labels: Sequence[str], results: Sequence[dict], p
         ax.set_ylabel("I / Imax", fontsize=8)
         ax.set_title(str(label), fontsize=9, loc="left")
         top = result["top"]
-        bx.barh(range(len(top))[::-1], [t["probability"] for t in top], color="C2")
+        # a probability is None for a fitted group outside the network's classes (classify --verify)
+        bx.barh(range(len(top))[::-1], [t["probability"] or 0.0 for t in top], color="C2")
         bx.set_yticks(range(len(top))[::-1], [str(t["space_group"]) for t in top], fontsize=8)
         bx.set_xlim(0, 1)
         bx.set_xlabel("probability", fontsize=8)

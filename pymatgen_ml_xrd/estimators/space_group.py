@@ -21,6 +21,14 @@ from pymatgen_ml_xrd.diffraction.experimental_effects import ExperimentalEffects
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, params_from_json, params_to_json
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
+from pymatgen_ml_xrd.estimators.verification import (
+    check_max_rwp,
+    fit_patterns,
+    fitted_first,
+    kept_fit,
+    pattern_items,
+    rwp_limit,
+)
 from pymatgen_ml_xrd.models.files import (
     ModelFileError,
     model_base,
@@ -111,6 +119,16 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             clean): one model for clean and measured-like input.
         seed: random seed of the stream and the initial weights.
         verbose: progress bar during fit.
+        verify: check every answer by a fit (:meth:`predict_verified`): the default structure-type
+            catalogue's best candidates are refined against the pattern (a one-phase
+            :class:`~pymatgen_ml_xrd.PhaseIdentifier`, the fit of
+            ``StructureTypeIdentifier(verify=True)``), and when the best fit's R_wp is at most
+            ``max_rwp`` its reference's space group comes first; the network's ranking follows
+            (and is the whole answer where no fit is kept). Seconds per pattern instead of
+            milliseconds; meant for measured scans. ``predict_proba`` stays the network's.
+        max_rwp: R_wp up to which a fit is trusted; None: 0.39 for patterns with a composition,
+            0.31 without (:data:`~pymatgen_ml_xrd.estimators.verification.MAX_RWP`, chosen on
+            measured scans for the structure type).
     """
 
     _pretrained_files = {"default": "space_group_default", "v2": "space_group_v2",
@@ -132,7 +150,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
                  real_fraction: float = 0.0, profile: str | None = None, kalpha2: bool | float | None = None,
                  effects: dict | ExperimentalEffects | None = None, background: str | None = None,
                  background_window: float | None = None, effects_fraction: float | None = None, seed: int = 0,
-                 verbose: bool = True) -> None:
+                 verbose: bool = True, verify: bool = False, max_rwp: float | None = None) -> None:
         self.pretrained = pretrained
         self.architecture = architecture
         self.two_theta = two_theta
@@ -158,6 +176,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         self.effects_fraction = effects_fraction
         self.seed = seed
         self.verbose = verbose
+        self.verify = verify
+        self.max_rwp = max_rwp
 
     # ------------------------------------------------------------------ model state
     @property
@@ -467,17 +487,59 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         """Calibrated probabilities (n, n_classes); columns follow ``classes_``."""
         return _softmax(self.decision_function(X) / self.temperature_)
 
-    def predict(self, X) -> NDArray[np.int64]:
-        """Space-group numbers (n,)."""
+    def predict(self, X, compositions=None) -> NDArray[np.int64]:
+        """Space-group numbers (n,): the network's most probable group, or with ``verify`` the
+        answers of :meth:`predict_verified` (``compositions`` is passed on)."""
+        if self.verify:
+            return self.predict_verified(X, compositions)
+        _no_compositions(compositions)
         logits = self.decision_function(X)
         return self.classes_[logits.argmax(axis=1)]
 
-    def predict_top_k(self, X, k: int = 5) -> NDArray[np.int64]:
-        """(n, k) space-group numbers, most probable first."""
+    def predict_top_k(self, X, k: int = 5, compositions=None) -> NDArray[np.int64]:
+        """(n, k) space-group numbers, most probable first; with ``verify``, the group of a kept
+        fit first and the network's ranking after it (:meth:`predict_verified`)."""
         check_top_k(k, 1)  # before any model work
+        if not self.verify:
+            _no_compositions(compositions)
         logits = self.decision_function(X)
         k = check_top_k(k, logits.shape[1])
-        return self.classes_[np.argsort(-logits, axis=1)[:, :k]]
+        order = self.classes_[np.argsort(-logits, axis=1)]
+        if self.verify:
+            order = fitted_first(order, self._verified_groups(X, compositions))
+        return order[:, :k]
+
+    def predict_verified(self, X, compositions=None) -> NDArray[np.int64]:
+        """Space groups checked by fitting: for each pattern the default catalogue's best candidate
+        structures are refined against it (scale, lattice, zero shift, widths, background, atoms:
+        :func:`~pymatgen_ml_xrd.estimators.verification.fit_patterns`); where the best fit's R_wp
+        is at most ``max_rwp`` the answer is its reference's space group, elsewhere the network's
+        most probable group.
+
+        Args:
+            X: patterns as for :meth:`predict`; Diffractograms (or (x, y, wavelength) tuples)
+                are fitted on their own grid and wavelength, other inputs on the model's grid.
+            compositions: None, or one formula per pattern (None entries allowed): the main
+                phase's formula puts its elements on every prototype with its stoichiometry.
+        """
+        fitted = self._verified_groups(X, compositions)
+        logits = self.decision_function(X)
+        return fitted_first(self.classes_[np.argsort(-logits, axis=1)[:, :1]], fitted)[:, 0]
+
+    def verified_fits(self, X, compositions=None) -> list:
+        """The one-phase fits behind :meth:`predict_verified`, before the ``max_rwp`` threshold:
+        one :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` per pattern (``.phases`` empty
+        where nothing fits, else ``.rwp`` and ``.phases[0].space_group``)."""
+        self._ensure_model()
+        return fit_patterns(pattern_items(X), self.spec_, compositions)
+
+    def _verified_groups(self, X, compositions) -> list[int | None]:
+        """Per pattern the space group of its kept fit, or None (no fit at most ``max_rwp``)."""
+        check_max_rwp(self.max_rwp)
+        fits = self.verified_fits(X, compositions)
+        formulas = [None] * len(fits) if compositions is None else list(compositions)
+        phases = [kept_fit(f, rwp_limit(self.max_rwp, formula)) for f, formula in zip(fits, formulas)]
+        return [None if p is None else int(p.space_group) for p in phases]
 
     def evaluate(self, X, y, preprocessed: bool = False) -> dict:
         """top-1, top-5 accuracy and ECE on patterns with true space groups ``y`` (groups outside
@@ -641,6 +703,11 @@ def _resumed_source(earlier: str, now: str, seen: int) -> str:
     if last.split(_INITIALISED)[0] == now:
         return earlier
     return f"{earlier}{_RESUMED}{seen:,} patterns with {now}"
+
+
+def _no_compositions(compositions) -> None:
+    if compositions is not None:
+        raise InvalidParameterError("compositions are used only by the verified answer: pass verify=True")
 
 
 def _spec_of(params: dict) -> PatternSpec:

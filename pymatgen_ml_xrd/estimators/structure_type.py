@@ -28,22 +28,25 @@ from sklearn.base import ClassifierMixin
 
 from pymatgen_ml_xrd.errors import InvalidParameterError, NotFittedModelError
 from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, params_from_json, params_to_json
+from pymatgen_ml_xrd.estimators.verification import (
+    MAX_RWP,
+    check_max_rwp,
+    fit_patterns,
+    kept_fit,
+    pattern_items,
+    rwp_limit,
+)
 from pymatgen_ml_xrd.hooks import hookimpl
 from pymatgen_ml_xrd.identification.rcnet_member import RCNetMember, train_rcnet
 from pymatgen_ml_xrd.identification.records import StructureType
 from pymatgen_ml_xrd.identification.reliability import combine_reliability
 from pymatgen_ml_xrd.models.files import ModelFileError
 from pymatgen_ml_xrd.patterns import PatternSpec, model_rows
-from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 from pymatgen_ml_xrd.patterns.spec import INPUT_FIELDS
 
-__all__ = ["StructureTypeIdentifier", "UNKNOWN", "combine_reliability"]
+__all__ = ["MAX_RWP", "StructureTypeIdentifier", "UNKNOWN", "combine_reliability"]
 
 UNKNOWN = "unknown"
-#: R_wp above which a verified answer is "unknown", with and without the pattern's formula: chosen on
-#: half of the measured scans of benchmarks/bench_measured_types.py (docs/benchmarks.md)
-MAX_RWP = {"composition": 0.39, "blind": 0.31}
-_VERIFIERS: dict = {}  # the shared PhaseIdentifier of verified answers (see _verifier)
 FORMAT = "pymatgen_ml_xrd.StructureTypeIdentifier"
 #: clean reference patterns per type kept for the similarity S (members and variants)
 REFERENCES_PER_TYPE = 30
@@ -300,49 +303,31 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
                 of the main phase, which puts its elements on every prototype with its
                 stoichiometry (``PhaseIdentifier.identify(composition=)``).
         """
-        from pymatgen_ml_xrd.diffraction import Diffractogram
-
-        if not isinstance(self.verify_top_k, (int, np.integer)) or self.verify_top_k < 0:
-            raise InvalidParameterError(f"verify_top_k must be an integer >= 0, got {self.verify_top_k!r}")
-        if self.max_rwp is not None and (not isinstance(self.max_rwp, (int, float)) or not self.max_rwp > 0):
-            raise InvalidParameterError(f"max_rwp must be a positive number or None, got {self.max_rwp!r}")
-        items = list(X) if isinstance(X, (list, tuple)) and not _is_scan_tuple(X) else [X]
-        if isinstance(X, np.ndarray) and X.dtype != object:
-            items = list(np.atleast_2d(X))
-        if compositions is None:
-            compositions = [None] * len(items)
-        elif isinstance(compositions, str) or len(compositions) != len(items):
-            raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
-                                        f"{len(items)} patterns")  # fmt: skip
-        spec = self.spec_
-        top = [[]] * len(items)
-        if self.verify_top_k:
-            r = self.predict_reliability(self._rows(items), preprocessed=True)
-            top = self.classes_[np.argsort(-r, axis=1)[:, : min(int(self.verify_top_k), r.shape[1])]]
-        verifier = self._verifier()
+        check_max_rwp(self.max_rwp)
+        fits = self.verified_fits(X, compositions)
+        formulas = [None] * len(fits) if compositions is None else list(compositions)
         out = []
-        for i, (item, formula) in enumerate(zip(items, compositions)):
-            if not (isinstance(item, Diffractogram) or _is_scan_tuple(item)):
-                raw = patterns_on_grid([item], spec.grid, spec.wavelength_angstrom, offset_negative=True)[0]
-                item = (spec.grid, raw, spec.wavelength_angstrom)
-            try:
-                result = verifier.identify(item, max_phases=1, composition=formula, priors=[str(t) for t in top[i]])
-            except InvalidParameterError as err:
-                raise InvalidParameterError(f"pattern {i}: {err}") from None
-            limit = self.max_rwp if self.max_rwp is not None else MAX_RWP["composition" if formula else "blind"]
-            kept = result.phases and result.rwp <= limit
-            out.append(result.phases[0].structure_type if kept else UNKNOWN)
+        for fit, formula in zip(fits, formulas):
+            phase = kept_fit(fit, rwp_limit(self.max_rwp, formula))
+            out.append(phase.structure_type if phase is not None else UNKNOWN)
         return np.array(out, dtype=object)
 
-    @staticmethod
-    def _verifier():
-        """The PhaseIdentifier of the verified answer: the default catalogue with the installed
-        plugins' types, built once per process (seconds) and shared by every identifier."""
-        from pymatgen_ml_xrd.phases import PhaseIdentifier
-
-        if "default" not in _VERIFIERS:
-            _VERIFIERS["default"] = PhaseIdentifier("default", max_phases=1)
-        return _VERIFIERS["default"]
+    def verified_fits(self, X, compositions=None) -> list:
+        """The one-phase fits behind :meth:`predict_verified`, before the "unknown" threshold: one
+        :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` per pattern (its ``.phases`` empty
+        where no fit was kept, else its ``.rwp`` and ``.phases[0].structure_type``). Arguments as
+        for :meth:`predict_verified`."""
+        if not isinstance(self.verify_top_k, (int, np.integer)) or self.verify_top_k < 0:
+            raise InvalidParameterError(f"verify_top_k must be an integer >= 0, got {self.verify_top_k!r}")
+        items = pattern_items(X)
+        if compositions is not None and (isinstance(compositions, str) or len(compositions) != len(items)):
+            raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
+                                        f"{len(items)} patterns")  # fmt: skip
+        priors = None
+        if self.verify_top_k:
+            r = self.predict_reliability(self._rows(items), preprocessed=True)
+            priors = self.classes_[np.argsort(-r, axis=1)[:, : min(int(self.verify_top_k), r.shape[1])]]
+        return fit_patterns(items, self.spec_, compositions, priors)
 
     def _answer(self, r: NDArray) -> NDArray:
         names = self.classes_
@@ -513,12 +498,6 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         est = cls(pretrained=str(folder), **{k: v for k, v in params.items() if k in known})
         est._ensure_model()
         return est
-
-
-def _is_scan_tuple(item) -> bool:
-    """An (x, y) or (x, y, wavelength) tuple of one scan (not a tuple of patterns)."""
-    return (isinstance(item, tuple) and len(item) in (2, 3) and all(np.ndim(v) == 1 for v in item[:2])
-            and len(item[0]) == len(item[1]) and (len(item) == 2 or np.ndim(item[2]) == 0))
 
 
 def _read_index(folder: Path) -> dict:
