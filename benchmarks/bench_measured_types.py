@@ -144,10 +144,11 @@ def _verified_rows(labelled: list) -> list[dict]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = ident.verified_fits([scan.pattern])[0]
-        fitted = fit.phases[0].structure_type if fit.phases else "unknown"
+        found = fit is not None and bool(fit.phases)  # None: no type of the formula's stoichiometry
+        fitted = fit.phases[0].structure_type if found else "unknown"
         rows.append({"scan": scan.name, "formula": formula, "negative": negative, "fitted": fitted,
                      "fitted_right": aliases.get(fitted, fitted) in truth,
-                     "fitted_rwp": float(fit.rwp) if fit.phases else None, "seconds": time.perf_counter() - t0})  # fmt: skip
+                     "fitted_rwp": float(fit.rwp) if found else None, "seconds": time.perf_counter() - t0})  # fmt: skip
         print(f"  {scan.name:<38} {'neg' if negative else '+' if rows[-1]['fitted_right'] else '-'} {fitted} "
               f"Rwp {rows[-1]['fitted_rwp'] or 0:.3f} {rows[-1]['seconds']:.0f}s", flush=True)  # fmt: skip
     return rows

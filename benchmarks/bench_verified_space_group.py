@@ -61,6 +61,8 @@ def _fit_rows(items: list) -> list[dict]:
                 error = None
             except Exception as err:  # noqa: BLE001 - a formula the catalogue cannot use is recorded, not fatal
                 fit, error = None, f"{type(err).__name__}: {err}"
+        if fit is None and error is None:
+            error = "no catalogue type has the formula's stoichiometry"
         phase = fit.phases[0] if fit is not None and fit.phases else None
         rows.append({"scan": name, "formula": formula, "error": error,
                      "rwp": None if phase is None else float(fit.rwp),

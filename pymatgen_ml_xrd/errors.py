@@ -7,7 +7,7 @@ those keep working; the message always names the offending input.
 from __future__ import annotations
 
 __all__ = ["PymatgenMLXRDError", "InvalidStructureError", "InvalidParameterError", "InvalidInputTypeError",
-           "ModelFileError", "NotFittedModelError", "ReflectionLimitError", "StreamWorkerError"]
+           "ModelFileError", "NoCandidatesError", "NotFittedModelError", "ReflectionLimitError", "StreamWorkerError"]
 
 from sklearn.exceptions import NotFittedError
 
@@ -26,6 +26,11 @@ class InvalidParameterError(PymatgenMLXRDError, ValueError):
 
 class ReflectionLimitError(PymatgenMLXRDError, ValueError):
     """The requested simulation would enumerate more reflections than the configured limit."""
+
+
+class NoCandidatesError(InvalidParameterError):
+    """A valid formula that no reference and no structure type of the library can take (its
+    stoichiometry has no prototype): a composition-guided search has nothing to fit."""
 
 
 class InvalidInputTypeError(PymatgenMLXRDError, TypeError):

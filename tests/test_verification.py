@@ -74,6 +74,12 @@ def test_space_group_classifier_puts_the_group_of_a_kept_fit_first():
             verified.predict([scan, scan], compositions=["Mg2Si"])
         with pytest.raises(InvalidParameterError, match="max_rwp"):
             SpaceGroupClassifier(pretrained="v2", verify=True, max_rwp=-1).predict([scan], compositions=["Mg2Si"])
+        with pytest.raises(InvalidParameterError, match="composition"):  # not a formula at all
+            verified.predict([scan], compositions=["Xy2"])
+    # a real formula whose stoichiometry no catalogue type has: nothing to verify, the network answers
+    with pytest.warns(UserWarning, match="pattern 1: no reference has the formula Na7Cl11.*not verified"):
+        answers = verified.predict([scan, scan], compositions=["Mg2Si", "Na7Cl11"])
+    assert answers[0] == 225 and answers[1] == network.predict([scan])[0]
 
 
 def test_command_line_classify_verifies_with_a_composition(tmp_path, capsys):

@@ -125,7 +125,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             ``StructureTypeIdentifier(verify=True)``), and when the best fit's R_wp is at most
             ``max_rwp`` its reference's space group comes first; the network's ranking follows
             (and is the whole answer where no fit is kept). Seconds per pattern instead of
-            milliseconds; meant for measured scans. ``predict_proba`` stays the network's.
+            milliseconds; meant for measured scans. ``predict_proba`` and ``evaluate`` stay the
+            network's.
         max_rwp: R_wp up to which a fit is trusted; None: 0.39 for patterns with a composition,
             0.31 without (:data:`~pymatgen_ml_xrd.estimators.verification.MAX_RWP`, chosen on
             measured scans for the structure type).
@@ -522,14 +523,15 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             compositions: None, or one formula per pattern (None entries allowed): the main
                 phase's formula puts its elements on every prototype with its stoichiometry.
         """
+        logits = self.decision_function(X)  # first: the inputs are checked before seconds of fitting
         fitted = self._verified_groups(X, compositions)
-        logits = self.decision_function(X)
-        return fitted_first(self.classes_[np.argsort(-logits, axis=1)[:, :1]], fitted)[:, 0]
+        return fitted_first(self.classes_[logits.argmax(axis=1)][:, None], fitted)[:, 0]
 
     def verified_fits(self, X, compositions=None) -> list:
         """The one-phase fits behind :meth:`predict_verified`, before the ``max_rwp`` threshold:
         one :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` per pattern (``.phases`` empty
-        where nothing fits, else ``.rwp`` and ``.phases[0].space_group``)."""
+        where nothing fits, else ``.rwp`` and ``.phases[0].space_group``), or None with a warning
+        where a formula's stoichiometry has no catalogue type (the network's answer stands)."""
         self._ensure_model()
         return fit_patterns(pattern_items(X), self.spec_, compositions)
 

@@ -315,8 +315,9 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
     def verified_fits(self, X, compositions=None) -> list:
         """The one-phase fits behind :meth:`predict_verified`, before the "unknown" threshold: one
         :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` per pattern (its ``.phases`` empty
-        where no fit was kept, else its ``.rwp`` and ``.phases[0].structure_type``). Arguments as
-        for :meth:`predict_verified`."""
+        where no fit was kept, else its ``.rwp`` and ``.phases[0].structure_type``), or None with
+        a warning where a formula's stoichiometry has no catalogue type (answered "unknown").
+        Arguments as for :meth:`predict_verified`."""
         if not isinstance(self.verify_top_k, (int, np.integer)) or self.verify_top_k < 0:
             raise InvalidParameterError(f"verify_top_k must be an integer >= 0, got {self.verify_top_k!r}")
         items = pattern_items(X)

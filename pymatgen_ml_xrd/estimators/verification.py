@@ -10,10 +10,12 @@ inputs reach the fit (measured scans on their own grid, everything else on the m
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import NDArray
 
-from pymatgen_ml_xrd.errors import InvalidParameterError
+from pymatgen_ml_xrd.errors import InvalidParameterError, NoCandidatesError
 from pymatgen_ml_xrd.patterns import PatternSpec
 from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 
@@ -51,8 +53,8 @@ def rwp_limit(max_rwp: float | None, formula: str | None) -> float:
 
 def kept_fit(fit, limit: float):
     """The first (main) phase of a one-phase identification when the fit is kept (a phase was
-    found and the R_wp is at most ``limit``), else None."""
-    return fit.phases[0] if fit.phases and fit.rwp <= limit else None
+    found and the R_wp is at most ``limit``), else None (also for ``fit`` None: nothing fitted)."""
+    return fit.phases[0] if fit is not None and fit.phases and fit.rwp <= limit else None
 
 
 def fitted_first(order: NDArray, fitted: list) -> NDArray:
@@ -86,7 +88,9 @@ def pattern_items(X) -> list:
 
 
 def fit_patterns(items: list, spec: PatternSpec, compositions=None, priors: list | None = None) -> list:
-    """One :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` (one phase at most) per pattern.
+    """One :class:`~pymatgen_ml_xrd.phases.PhaseIdentification` (one phase at most) per pattern,
+    or None (with a UserWarning naming the pattern) where its formula is valid but no catalogue
+    type has its stoichiometry: nothing can check that answer.
 
     Args:
         items: patterns (:func:`pattern_items`). Diffractograms and (x, y[, wavelength]) tuples
@@ -101,8 +105,8 @@ def fit_patterns(items: list, spec: PatternSpec, compositions=None, priors: list
             candidates (``PhaseIdentifier.identify(priors=)``).
 
     Raises:
-        InvalidParameterError: compositions or priors of the wrong length, or a pattern the fit
-            refuses (its index named).
+        InvalidParameterError: compositions or priors of the wrong length, an unreadable formula,
+            or a pattern the fit refuses (its index named).
     """
     from pymatgen_ml_xrd.diffraction import Diffractogram
 
@@ -123,6 +127,9 @@ def fit_patterns(items: list, spec: PatternSpec, compositions=None, priors: list
         try:
             fits.append(identifier.identify(item, max_phases=1, composition=formula,
                                             priors=None if priors is None else [str(t) for t in priors[i]]))
+        except NoCandidatesError as err:  # a real formula the catalogue has no type for: nothing to verify
+            warnings.warn(f"pattern {i}: {err}; its answer is not verified", UserWarning, stacklevel=3)
+            fits.append(None)
         except InvalidParameterError as err:
             raise InvalidParameterError(f"pattern {i}: {err}") from None
     return fits

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pymatgen.core import Lattice, Structure
 
-from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError
+from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError, NoCandidatesError
 from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
 from pymatgen_ml_xrd.phases.refinement import (
     LATTICE_RANGE,
@@ -455,6 +455,8 @@ class PhaseIdentifier:
         Raises:
             InvalidParameterError: NaN or negative-only intensities, too few points, a scan without
                 peaks (each named), or an invalid count.
+            NoCandidatesError: (an InvalidParameterError) ``composition`` is a valid formula that
+                no reference and no structure type of the library can take.
         """
         t0 = time.perf_counter()
         max_phases = self.max_phases if max_phases is None else max_phases
@@ -564,7 +566,7 @@ class PhaseIdentifier:
                     shapes.add(shape)
                     phases.append(phase)
             if not phases:
-                raise InvalidParameterError(f"no reference has the formula {formula} and no structure type has its "
+                raise NoCandidatesError(f"no reference has the formula {formula} and no structure type has its "
                                             f"stoichiometry ({parse_formula(formula).anonymized_formula})")  # fmt: skip
             self._guided[formula] = phases
             self._extra.update({p.name: p for p in phases})
