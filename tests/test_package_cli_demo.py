@@ -66,6 +66,10 @@ def test_demo_runs_and_matches_pymatgen(tmp_path, capsys):
     for name, weighed in measured["weighed"].items():
         assert abs(measured["phases"][name] - weighed) < 0.05
     assert measured["rwp"] < 0.15 and (tmp_path / "measured_fit.png").stat().st_size > 30_000
+    # checked by a fit: the wurtzite type (ZnO, the main phase) fits, so its group P6_3mc leads
+    verified = measured["verified"]
+    assert verified["space_group"] == 186 and verified["top5"][0] == 186 and len(verified["top5"]) == 5
+    assert verified["rwp"] <= 0.31 and set(verified["top5"][1:]) <= set(measured["space_group_top5"])
 
 
 def test_measured_example_is_shipped_with_its_licence():
