@@ -169,8 +169,8 @@ def _verified_top5(classifier, scan, top5: list[int]) -> dict:
     if phase is None:
         print(f"   checked by a fit ({seconds:.0f} s): no catalogue structure fits within R_wp {MAX_RWP['blind']:g}")
     else:
-        print(f"   checked by a fit ({seconds:.0f} s): {phase.name} ({phase.structure_type}, group {group}) fits at "
-              f"R_wp {fit.rwp:.3f}, so verified top-5: {ranked}")  # fmt: skip
+        print(f"   checked by a fit ({seconds:.0f} s): {phase.name} (group {group}) fits at R_wp {fit.rwp:.3f}, "
+              f"so verified top-5: {ranked}")  # fmt: skip
     return {"top5": ranked, "space_group": group, "reference": None if phase is None else phase.name,
             "rwp": None if fit is None else float(fit.rwp), "seconds": seconds}  # fmt: skip
 
