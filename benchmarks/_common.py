@@ -44,3 +44,17 @@ def write_json(path: Path, payload: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=float))
     print(f"\nwrote {path}")
+
+
+def rows_in_processes(rows_of, items: list, jobs: int) -> list:
+    """``rows_of(items)`` (a module-level function returning one list entry per item), split over
+    ``jobs`` spawned processes when ``jobs`` > 1 (each loads what it needs itself); the rows come
+    back grouped by process, not in the order of ``items``."""
+    if jobs <= 1:
+        return rows_of(items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    parts = [items[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [row for part in pool.map(rows_of, parts) for row in part]

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from _common import DEFAULT_DATA, REPO, machine, write_json  # noqa: E402
+from _common import DEFAULT_DATA, REPO, machine, rows_in_processes, write_json  # noqa: E402
 
 
 def type_names_by_key() -> dict[str, list[str]]:
@@ -166,15 +166,7 @@ def verified_identifier(items: list, negatives: list = (), max_rwp: float | None
     limit = MAX_RWP["blind"] if max_rwp is None else float(max_rwp)
     labelled = [(scan, formula, keys, False) for scan, formula, keys in items]
     labelled += [(scan, formula, (), True) for scan, formula in negatives]
-    if jobs > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        parts = [labelled[i::jobs] for i in range(jobs)]
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            rows = [r for part in pool.map(_verified_rows, parts) for r in part]
-    else:
-        rows = _verified_rows(labelled)
+    rows = rows_in_processes(_verified_rows, labelled, jobs)
     for r in rows:
         kept = r["fitted_rwp"] is not None and r["fitted_rwp"] <= limit
         r["answer"] = r["fitted"] if kept else "unknown"

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from _common import DEFAULT_DATA, REPO, machine, write_json  # noqa: E402
+from _common import DEFAULT_DATA, REPO, machine, rows_in_processes, write_json  # noqa: E402
 from bench_experimental import family, load_refined, load_rruff  # noqa: E402
 from bench_space_group_inputs import frequency_baseline  # noqa: E402
 
@@ -49,6 +49,7 @@ def rruff_formulas(data: Path) -> dict[str, str]:
 def _fit_rows(items: list) -> list[dict]:
     """One row per (name, pattern, formula): the verified fit's group, type, reference, R_wp, time."""
     from pymatgen_ml_xrd import SpaceGroupClassifier
+    from pymatgen_ml_xrd.errors import InvalidParameterError
 
     clf = SpaceGroupClassifier(pretrained="v2", verify=True)
     rows = []
@@ -59,7 +60,7 @@ def _fit_rows(items: list) -> list[dict]:
             try:
                 fit = clf.verified_fits([pattern], None if formula is None else [formula])[0]
                 error = None
-            except Exception as err:  # noqa: BLE001 - a formula the catalogue cannot use is recorded, not fatal
+            except InvalidParameterError as err:  # an unreadable formula is recorded, not fatal
                 fit, error = None, f"{type(err).__name__}: {err}"
         if fit is None and error is None:
             error = "no catalogue type has the formula's stoichiometry"
@@ -80,15 +81,7 @@ def fits(items: list, cache: Path, jobs: int, refit: bool) -> dict[str, dict]:
     done = {} if refit or not cache.exists() else json.loads(cache.read_text())["rows"]
     todo = [it for it in items if it[0] not in done or done[it[0]]["formula"] != it[2]]
     if todo:
-        if jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            parts = [todo[i::jobs] for i in range(jobs)]
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                rows = [r for part in pool.map(_fit_rows, parts) for r in part]
-        else:
-            rows = _fit_rows(todo)
+        rows = rows_in_processes(_fit_rows, todo, jobs)
         done.update({r["scan"]: r for r in rows})
         write_json(cache, {"machine": machine(), "rows": done})
     return done

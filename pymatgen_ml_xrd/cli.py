@@ -118,7 +118,7 @@ def _classify(args: argparse.Namespace) -> int:
     from pymatgen.core import IStructure
 
     from pymatgen_ml_xrd.estimators import SpaceGroupClassifier
-    from pymatgen_ml_xrd.estimators.verification import fitted_first, kept_fit, rwp_limit
+    from pymatgen_ml_xrd.estimators.verification import fitted_first, kept_phases
 
     items = [_load_input(p, args.wavelength) for p in args.pattern]
     model = args.model
@@ -132,8 +132,7 @@ def _classify(args: argparse.Namespace) -> int:
     fitted = [None] * len(items)
     if verify:
         fits = clf.verified_fits(items, compositions)
-        formulas = compositions or [None] * len(items)
-        fitted = [kept_fit(f, rwp_limit(None, formula)) for f, formula in zip(fits, formulas)]
+        fitted = kept_phases(fits, compositions, clf.max_rwp)
         order = fitted_first(order, [None if p is None else p.space_group for p in fitted])
     column = {int(g): i for i, g in enumerate(clf.classes_)}
     results = []

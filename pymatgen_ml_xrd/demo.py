@@ -158,12 +158,12 @@ def _verified_top5(classifier, scan, top5: list[int]) -> dict:
     """The scan's top-5 checked by a fit: the catalogue's best candidates refined against it, the
     group of a fit within R_wp ``MAX_RWP["blind"]`` first (as ``SpaceGroupClassifier(verify=True)``
     ranks, from one fit that is also reported)."""
-    from pymatgen_ml_xrd.estimators.verification import MAX_RWP, fitted_first, kept_fit, rwp_limit
+    from pymatgen_ml_xrd.estimators.verification import MAX_RWP, fitted_first, kept_phases
 
     t0 = time.perf_counter()
     fit = classifier.verified_fits([scan])[0]
     seconds = time.perf_counter() - t0
-    phase = kept_fit(fit, rwp_limit(None, None))
+    (phase,) = kept_phases([fit], None, classifier.max_rwp)
     group = None if phase is None else phase.space_group
     ranked = [int(g) for g in fitted_first(np.array([top5]), [group])[0]]
     if phase is None:

@@ -6,9 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from measured_scans import lab_scan
 from pymatgen.core import Lattice, Structure
 
-from pymatgen_ml_xrd import PhaseIdentifier, XRDCalculator
+from pymatgen_ml_xrd import PhaseIdentifier
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.generation.atomic_volumes import atomic_volumes
 from pymatgen_ml_xrd.identification.records import StructureType
@@ -51,14 +52,6 @@ def test_type_candidates_take_every_type_of_the_stoichiometry():
     assert kept[0][1].volume == pytest.approx(CAF2.volume)
 
 
-def _scan(structure, counts=2e4, seed=0):
-    dg = XRDCalculator("CuKa").get_diffractogram(structure, two_theta_range=(10, 90), step=0.02, profile="pseudo-voigt",
-                                                 kalpha2=True, caglioti=(0.01, 0.0, 0.004), eta=0.4,
-                                                 crystallite_size=None, normalize=False)  # fmt: skip
-    y = dg.y / dg.y.max() * counts + 300
-    return dg.x, np.random.default_rng(seed).poisson(y).astype(float), "CuKa1"
-
-
 def test_a_composition_names_the_type_whose_prototype_is_of_other_chemistry():
     """Antifluorite Mg2Si (a = 6.35 A) against a library without it: with the formula, the
     fluorite prototype carries Mg and Si and refines to the measured lattice."""
@@ -66,7 +59,7 @@ def test_a_composition_names_the_type_whose_prototype_is_of_other_chemistry():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pid = PhaseIdentifier({"NaCl": NACL}, max_phases=1)
-        result = pid.identify(_scan(truth), composition="Mg2Si")
+        result = pid.identify(lab_scan(truth), composition="Mg2Si")
     assert result.phases and result.phases[0].structure_type == "Fluorite-CaF2"
     assert result.phases[0].structure.composition.reduced_formula == "Mg2Si"
     assert result.phases[0].lattice[0] == pytest.approx(6.35, rel=1e-3)
@@ -78,9 +71,9 @@ def test_a_composition_without_candidates_is_refused():
         warnings.simplefilter("ignore")
         pid = PhaseIdentifier({"NaCl": NACL}, max_phases=1)
         with pytest.raises(InvalidParameterError, match="stoichiometry"):
-            pid.identify(_scan(NACL), composition="Na7Cl11")
+            pid.identify(lab_scan(NACL), composition="Na7Cl11")
         with pytest.raises(InvalidParameterError, match="priors must be a list"):
-            pid.identify(_scan(NACL), priors="NaCl")
+            pid.identify(lab_scan(NACL), priors="NaCl")
 
 
 def test_structure_type_identifier_verifies_its_answer_by_a_fit():
@@ -89,7 +82,7 @@ def test_structure_type_identifier_verifies_its_answer_by_a_fit():
     from pymatgen_ml_xrd import StructureTypeIdentifier
 
     truth = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.35), ["Si", "Mg"], [[0, 0, 0], [0.25, 0.25, 0.25]])
-    scan = _scan(truth)
+    scan = lab_scan(truth)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         verified = StructureTypeIdentifier(plugins=False, verify=True)
@@ -108,7 +101,7 @@ def test_command_line_takes_a_composition(tmp_path, capsys):
     from pymatgen_ml_xrd import cli
 
     truth = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.35), ["Si", "Mg"], [[0, 0, 0], [0.25, 0.25, 0.25]])
-    x, y, _ = _scan(truth)
+    x, y, _ = lab_scan(truth)
     scan = tmp_path / "mg2si.xy"
     np.savetxt(scan, np.column_stack([x, y]))
     refs = tmp_path / "refs"

@@ -6,22 +6,14 @@ import warnings
 
 import numpy as np
 import pytest
+from measured_scans import lab_scan
 from pymatgen.core import Lattice, Structure
 
-from pymatgen_ml_xrd import SpaceGroupClassifier, XRDCalculator
+from pymatgen_ml_xrd import SpaceGroupClassifier
 from pymatgen_ml_xrd.errors import InvalidParameterError
 from pymatgen_ml_xrd.estimators.verification import check_max_rwp, fitted_first, pattern_items
 
 MG2SI = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.35), ["Si", "Mg"], [[0, 0, 0], [0.25, 0.25, 0.25]])
-
-
-def _scan(structure, counts=2e4, seed=0):
-    """A measured-looking Cu K-alpha scan (K-alpha2, pseudo-Voigt, flat background, Poisson noise)."""
-    dg = XRDCalculator("CuKa").get_diffractogram(structure, two_theta_range=(10, 90), step=0.02, profile="pseudo-voigt",
-                                                 kalpha2=True, caglioti=(0.01, 0.0, 0.004), eta=0.4,
-                                                 crystallite_size=None, normalize=False)  # fmt: skip
-    y = dg.y / dg.y.max() * counts + 300
-    return dg.x, np.random.default_rng(seed).poisson(y).astype(float), "CuKa1"
 
 
 def test_fitted_answer_moves_to_the_front_and_the_rest_keep_their_order():
@@ -42,6 +34,22 @@ def test_max_rwp_must_be_a_positive_number(bad):
     check_max_rwp(0.31)
 
 
+def test_verify_must_be_a_flag_and_compositions_one_per_pattern():
+    from pymatgen_ml_xrd import StructureTypeIdentifier
+    from pymatgen_ml_xrd.estimators.verification import check_compositions
+
+    x = np.linspace(10, 90, 50)
+    for estimator in (SpaceGroupClassifier(pretrained="v2", verify="no"), StructureTypeIdentifier(verify="no")):
+        with pytest.raises(InvalidParameterError, match="verify must be True or False"):
+            estimator.predict([(x, x)])
+    with pytest.raises(InvalidParameterError, match="verify must be True or False"):
+        SpaceGroupClassifier(pretrained="v2", verify=1).predict_top_k([(x, x)])
+    assert check_compositions(None, 2) == [None, None] and check_compositions(("KCl", None), 2) == ["KCl", None]
+    for bad in ("KCl", ["KCl"]):
+        with pytest.raises(InvalidParameterError, match="one formula"):
+            check_compositions(bad, 2)
+
+
 def test_pattern_items_split_batches_not_scans():
     x = np.linspace(10, 90, 50)
     assert len(pattern_items((x, x))) == 1  # one (x, y) scan
@@ -53,7 +61,7 @@ def test_space_group_classifier_puts_the_group_of_a_kept_fit_first():
     """verify=True on a measured-looking antifluorite Mg2Si scan with its formula: the fluorite
     prototype carrying Mg and Si fits, so Fm-3m (225) is the answer and leads the top-k, the
     network's ranking following; with an unreachable max_rwp the network's answers stand."""
-    scan = _scan(MG2SI)
+    scan = lab_scan(MG2SI)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         network = SpaceGroupClassifier(pretrained="v2")
@@ -87,7 +95,7 @@ def test_command_line_classify_verifies_with_a_composition(tmp_path, capsys):
 
     from pymatgen_ml_xrd import cli
 
-    x, y, _ = _scan(MG2SI)
+    x, y, _ = lab_scan(MG2SI)
     scan = tmp_path / "mg2si.xy"
     np.savetxt(scan, np.column_stack([x, y]))
     with warnings.catch_warnings():

@@ -23,11 +23,11 @@ from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, pa
 from pymatgen_ml_xrd.estimators.devices import distribution_strategy
 from pymatgen_ml_xrd.estimators.verification import (
     check_max_rwp,
+    check_verify,
     fit_patterns,
     fitted_first,
-    kept_fit,
+    kept_phases,
     pattern_items,
-    rwp_limit,
 )
 from pymatgen_ml_xrd.models.files import (
     ModelFileError,
@@ -491,6 +491,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     def predict(self, X, compositions=None) -> NDArray[np.int64]:
         """Space-group numbers (n,): the network's most probable group, or with ``verify`` the
         answers of :meth:`predict_verified` (``compositions`` is passed on)."""
+        check_verify(self.verify)
         if self.verify:
             return self.predict_verified(X, compositions)
         _no_compositions(compositions)
@@ -501,6 +502,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         """(n, k) space-group numbers, most probable first; with ``verify``, the group of a kept
         fit first and the network's ranking after it (:meth:`predict_verified`)."""
         check_top_k(k, 1)  # before any model work
+        check_verify(self.verify)
         if not self.verify:
             _no_compositions(compositions)
         logits = self.decision_function(X)
@@ -538,9 +540,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     def _verified_groups(self, X, compositions) -> list[int | None]:
         """Per pattern the space group of its kept fit, or None (no fit at most ``max_rwp``)."""
         check_max_rwp(self.max_rwp)
-        fits = self.verified_fits(X, compositions)
-        formulas = [None] * len(fits) if compositions is None else list(compositions)
-        phases = [kept_fit(f, rwp_limit(self.max_rwp, formula)) for f, formula in zip(fits, formulas)]
+        phases = kept_phases(self.verified_fits(X, compositions), compositions, self.max_rwp)
         return [None if p is None else int(p.space_group) for p in phases]
 
     def evaluate(self, X, y, preprocessed: bool = False) -> dict:

@@ -30,11 +30,12 @@ from pymatgen_ml_xrd.errors import InvalidParameterError, NotFittedModelError
 from pymatgen_ml_xrd.estimators.base import PretrainedEstimator, check_top_k, params_from_json, params_to_json
 from pymatgen_ml_xrd.estimators.verification import (
     MAX_RWP,
+    check_compositions,
     check_max_rwp,
+    check_verify,
     fit_patterns,
-    kept_fit,
+    kept_phases,
     pattern_items,
-    rwp_limit,
 )
 from pymatgen_ml_xrd.hooks import hookimpl
 from pymatgen_ml_xrd.identification.rcnet_member import RCNetMember, train_rcnet
@@ -282,6 +283,7 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
     def predict(self, X, compositions=None) -> NDArray:
         """Type names, "unknown" where the best reliability is below ``threshold`` - or, with
         ``verify``, the answers of :meth:`predict_verified` (``compositions`` is passed on)."""
+        check_verify(self.verify)
         if self.verify:
             return self.predict_verified(X, compositions)
         if compositions is not None:
@@ -304,13 +306,8 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
                 stoichiometry (``PhaseIdentifier.identify(composition=)``).
         """
         check_max_rwp(self.max_rwp)
-        fits = self.verified_fits(X, compositions)
-        formulas = [None] * len(fits) if compositions is None else list(compositions)
-        out = []
-        for fit, formula in zip(fits, formulas):
-            phase = kept_fit(fit, rwp_limit(self.max_rwp, formula))
-            out.append(phase.structure_type if phase is not None else UNKNOWN)
-        return np.array(out, dtype=object)
+        phases = kept_phases(self.verified_fits(X, compositions), compositions, self.max_rwp)
+        return np.array([UNKNOWN if p is None else p.structure_type for p in phases], dtype=object)
 
     def verified_fits(self, X, compositions=None) -> list:
         """The one-phase fits behind :meth:`predict_verified`, before the "unknown" threshold: one
@@ -321,9 +318,7 @@ class StructureTypeIdentifier(ClassifierMixin, PretrainedEstimator):
         if not isinstance(self.verify_top_k, (int, np.integer)) or self.verify_top_k < 0:
             raise InvalidParameterError(f"verify_top_k must be an integer >= 0, got {self.verify_top_k!r}")
         items = pattern_items(X)
-        if compositions is not None and (isinstance(compositions, str) or len(compositions) != len(items)):
-            raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
-                                        f"{len(items)} patterns")  # fmt: skip
+        check_compositions(compositions, len(items))  # before the RCNets' work
         priors = None
         if self.verify_top_k:
             r = self.predict_reliability(self._rows(items), preprocessed=True)

@@ -19,8 +19,8 @@ from pymatgen_ml_xrd.errors import InvalidParameterError, NoCandidatesError
 from pymatgen_ml_xrd.patterns import PatternSpec
 from pymatgen_ml_xrd.patterns.inputs import patterns_on_grid
 
-__all__ = ["MAX_RWP", "check_max_rwp", "fit_patterns", "fitted_first", "is_scan_tuple", "kept_fit", "pattern_items",
-           "rwp_limit"]
+__all__ = ["MAX_RWP", "check_compositions", "check_max_rwp", "check_verify", "fit_patterns", "fitted_first",
+           "is_scan_tuple", "kept_fit", "kept_phases", "pattern_items", "rwp_limit"]
 
 #: R_wp above which a verified answer is not trusted, with and without the pattern's formula:
 #: chosen for structure types on half of the measured scans of benchmarks/bench_measured_types.py;
@@ -46,6 +46,27 @@ def check_max_rwp(max_rwp) -> None:
         raise InvalidParameterError(f"max_rwp must be a positive number or None, got {max_rwp!r}")
 
 
+def check_verify(verify) -> None:
+    """Raise InvalidParameterError unless ``verify`` is True or False (a string such as "no" is
+    truthy and would fit every pattern)."""
+    if not isinstance(verify, (bool, np.bool_)):
+        raise InvalidParameterError(f"verify must be True or False, got {verify!r}")
+
+
+def check_compositions(compositions, n: int) -> list:
+    """One formula (or None) per pattern of ``n``: ``compositions`` as a list, or Nones.
+
+    Raises:
+        InvalidParameterError: one string for several patterns, or a list of another length.
+    """
+    if compositions is None:
+        return [None] * n
+    if isinstance(compositions, str) or len(compositions) != n:
+        raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
+                                    f"{n} patterns")  # fmt: skip
+    return list(compositions)
+
+
 def rwp_limit(max_rwp: float | None, formula: str | None) -> float:
     """The R_wp threshold of one pattern: ``max_rwp``, or ``MAX_RWP`` for a pattern with or without
     its formula."""
@@ -56,6 +77,13 @@ def kept_fit(fit, limit: float):
     """The first (main) phase of a one-phase identification when the fit is kept (a phase was
     found and the R_wp is at most ``limit``), else None (also for ``fit`` None: nothing fitted)."""
     return fit.phases[0] if fit is not None and fit.phases and fit.rwp <= limit else None
+
+
+def kept_phases(fits: list, compositions, max_rwp: float | None) -> list:
+    """Per fit of :func:`fit_patterns` its main phase where the fit is kept at its pattern's
+    threshold (:func:`rwp_limit`: with or without that pattern's formula), else None."""
+    formulas = check_compositions(compositions, len(fits))
+    return [kept_fit(fit, rwp_limit(max_rwp, formula)) for fit, formula in zip(fits, formulas)]
 
 
 def fitted_first(order: NDArray, fitted: list) -> NDArray:
@@ -112,11 +140,7 @@ def fit_patterns(items: list, spec: PatternSpec, compositions=None, priors: list
     from pymatgen_ml_xrd.diffraction import Diffractogram
 
     n = len(items)
-    if compositions is None:
-        compositions = [None] * n
-    elif isinstance(compositions, str) or len(compositions) != n:
-        raise InvalidParameterError(f"compositions must be a list with one formula (or None) per pattern: "
-                                    f"{n} patterns")  # fmt: skip
+    compositions = check_compositions(compositions, n)
     if priors is not None and len(priors) != n:
         raise InvalidParameterError(f"priors must hold one list of type names per pattern: {len(priors)} for {n}")
     identifier = verifier()
