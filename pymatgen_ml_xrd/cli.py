@@ -4,7 +4,7 @@
                    [--profile gaussian|pseudo-voigt] [--size 50] [--kalpha2] [--top 10]
                    [--png FILE] [--json]
 
-    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|experimental|PATH]
+    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|gaussian|experimental|PATH]
                    [--verify] [--composition FORMULA ...]
                    [--png FILE] [--json]
 
@@ -122,8 +122,8 @@ def _classify(args: argparse.Namespace) -> int:
 
     items = [_load_input(p, args.wavelength) for p in args.pattern]
     model = args.model
-    if model == "auto":  # measured scans need the model trained for them; structures are simulated pure
-        model = "default" if all(isinstance(i, IStructure) for i in items) else "experimental"
+    if model == "auto":  # structures are simulated with Gaussian peaks: the model of those is best on them
+        model = "gaussian" if all(isinstance(i, IStructure) for i in items) else "default"
     verify = args.verify or bool(args.composition)
     compositions = _compositions(args.composition, len(items))
     clf = SpaceGroupClassifier(pretrained=model, verify=verify)
@@ -498,10 +498,11 @@ def build_parser() -> argparse.ArgumentParser:
     cls.add_argument("--wavelength", default=None, type=_radiation,
                      help="radiation of files that do not state it (default: the file's, else CuKa)")
     cls.add_argument("--model", default="auto",
-                     help="'experimental' (for measured scans), 'default' (for structures and patterns simulated "
-                          "with this package's Gaussian peaks), 'pseudo-voigt' (clean simulated patterns of other "
-                          "peak shapes), a path written by SpaceGroupClassifier.save, or 'auto': experimental "
-                          "unless every input is a structure file")
+                     help="'default' (any input, all 230 groups), 'gaussian' (structures and patterns simulated "
+                          "with this package's Gaussian peaks), 'experimental' (measured scans, 94 groups), "
+                          "'pseudo-voigt' (clean simulated patterns of other peak shapes), 'v2', a path written by "
+                          "SpaceGroupClassifier.save, or 'auto': gaussian when every input is a structure file, "
+                          "else default")
     cls.add_argument("--verify", action="store_true",
                      help="fit the structure-type catalogue's best candidates to the scan (seconds each): the space "
                           "group of a fit within R_wp 0.31 (0.39 with --composition) comes first")

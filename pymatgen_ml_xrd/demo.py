@@ -4,7 +4,7 @@
 
 1. Simulate the example CIFs: peaks identical to pymatgen's, timed against it
    (``patterns.png``: dense diffractograms with peak sticks and hkl labels).
-2. Classify them: space group top-5 (``SpaceGroupClassifier(pretrained="v2")``, all 230
+2. Classify them: space group top-5 (``SpaceGroupClassifier()``, the default: all 230
    groups, one model for clean and measured patterns) and structure type
    (``StructureTypeIdentifier()``, the union of RCNets).
 3. Analyse a measured lab scan shipped with the package (a weighed TiO2 + ZnO mixture,
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {png}")
     from pymatgen_ml_xrd import SpaceGroupClassifier
 
-    classifier = SpaceGroupClassifier(pretrained="v2")  # one model for clean and measured patterns
+    classifier = SpaceGroupClassifier()  # the default: one model for clean and measured patterns
     classified = _classify(classifier, structures, dense)
     measured = _measured(classifier, args.out)
     (args.out / "demo.json").write_text(json.dumps({"rows": rows, "median_speedup": median, "classified": classified,
@@ -109,7 +109,7 @@ def _classify(classifier, structures: dict, patterns: list) -> list[dict]:
     top5 = classifier.predict_top_k(patterns, k=5)
     types = StructureTypeIdentifier().predict(patterns)
     out = []
-    print(f"{'structure':<20} {'true group':>10}  {'space group top-5 (v2)':<28} {'in top-5':>8}  structure type")
+    print(f"{'structure':<20} {'true group':>10}  {'space group top-5':<28} {'in top-5':>8}  structure type")
     for (name, s), groups, kind in zip(structures.items(), top5, types):
         true = s.get_space_group_info()[1]
         out.append({"structure": name, "space_group": true, "top5": [int(g) for g in groups],

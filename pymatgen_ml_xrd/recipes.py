@@ -13,7 +13,10 @@ metadata records ``recipe`` (name, stages, package version), the patterns seen a
 and no machine path. ``--publish`` copies it over the shipped file of the recipe.
 
 Recipes whose models predate this module (the structure-type RCNets, CompositionToXRD) are
-listed with the committed script and arguments that trained them (``kind="script"``).
+listed with the committed script and arguments that trained them (``kind="script"``). An
+ensemble recipe (``kind="ensemble"``) trains nothing itself: it combines the models of its
+member recipes (:func:`~pymatgen_ml_xrd.estimators.space_group_ensemble.ensemble_classifier`) and
+calibrates the result.
 """
 
 from __future__ import annotations
@@ -66,7 +69,9 @@ class Recipe:
         publishes: the file stem in ``pymatgen_ml_xrd/pretrained`` that ``--publish`` writes (None:
             a recipe whose model is not shipped).
         stages: the fits, in order (``kind="stages"``).
-        kind: "stages" (run here) or "script" (run ``script`` from a clone of the repository).
+        kind: "stages" (run here), "ensemble" (``members`` combined here) or "script" (run
+            ``script`` from a clone of the repository).
+        members: the recipes whose models an ensemble recipe combines (``kind="ensemble"``).
         script: the committed command of a script recipe.
         validation: (data file, count) of the held-out structures checked at each checkpoint,
             half of them as measured-like scans when the model removes a background.
@@ -80,6 +85,7 @@ class Recipe:
     stages: tuple[Stage, ...] = ()
     kind: str = "stages"
     script: str | None = None
+    members: tuple[str, ...] = ()
     validation: tuple[str, int] = ("mpts52_val", 300)
     calibration: tuple[str, int] = ("mp20_biternary_val", 300)
 
@@ -89,6 +95,9 @@ class Recipe:
                "publishes": self.publishes}
         if self.kind == "script":
             out["script"] = self.script
+        elif self.kind == "ensemble":
+            out["members"] = list(self.members)
+            out["n_patterns"] = sum(RECIPES[m].summary()["n_patterns"] for m in self.members)
         else:
             out["stages"] = [dataclasses.asdict(s) for s in self.stages]
             ends = {}  # stages of one folder resume its checkpoint: the last one's total counts
@@ -158,20 +167,20 @@ _register(Recipe(
 _register(Recipe(
     name="space-group-default-v1",
     model="space-group",
-    description="the shipped default (94 groups, Gaussian Scherrer peaks): 1.5 M synthetic patterns, then "
-                "resumed to 3.0 M with a quarter of every batch from real crystals",
-    publishes="space_group_default",
+    description="the shipped gaussian model, the default until 2026-12-08 (94 groups, Gaussian Scherrer peaks): "
+                "1.5 M synthetic patterns, then resumed to 3.0 M with a quarter of every batch from real crystals",
+    publishes="space_group_gaussian",
     stages=(Stage(name="synthetic", params=dict(_PURE), n_patterns=1_500_000),
             Stage(name="synthetic", params=dict(_PURE, real_fraction=0.25), n_patterns=3_000_000, real_data=True)),
 ))
 _register(Recipe(
     name="space-group-pseudo-voigt-v1",
     model="space-group",
-    description="the shipped pseudo-voigt model: the default model fine-tuned on pseudo-Voigt peaks",
+    description="the shipped pseudo-voigt model: the gaussian model fine-tuned on pseudo-Voigt peaks",
     publishes="space_group_pseudo_voigt",
     stages=(Stage(name="pseudo-voigt", params=dict(_PURE, learning_rate=3e-4, profile="pseudo-voigt",
                                                    real_fraction=0.25),
-                  n_patterns=1_600_000, init_from="default", real_data=True),),
+                  n_patterns=1_600_000, init_from="gaussian", real_data=True),),
 ))
 _register(Recipe(
     name="space-group-experimental-v1",
@@ -180,9 +189,19 @@ _register(Recipe(
                 "SNIP background removal; then texture",
     publishes="space_group_experimental",
     stages=(Stage(name="experimental", params=dict(_MEASURED, effects="measured"), n_patterns=700_000,
-                  init_from="default", real_data=True),
+                  init_from="gaussian", real_data=True),
             Stage(name="texture", params=dict(_MEASURED, effects="measured+texture"), n_patterns=450_000,
                   init_from="stage:experimental", real_data=True)),
+))
+_register(Recipe(
+    name="space-group-default-v2",
+    model="space-group",
+    kind="ensemble",
+    description="the shipped default: one model for clean and measured patterns, all 230 groups - the mean of the "
+                "calibrated probabilities of space-group-v2 (230 groups, half clean, half measured-like) and "
+                "space-group-experimental-v1 (measured scans), its temperature fitted as the members' were",
+    publishes="space_group_default",
+    members=("space-group-v2", "space-group-experimental-v1"),
 ))
 _register(Recipe(
     name="structure-types-default",
@@ -245,7 +264,7 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
     from pymatgen_ml_xrd import __version__
 
     recipe = get_recipe(name)
-    if recipe.kind != "stages":
+    if recipe.kind == "script":
         raise InvalidParameterError(f"recipe {name} is a script: run `{recipe.script}` in a clone of the repository")
     if recipe.model != "space-group":
         raise InvalidParameterError(f"recipe {name}: stage recipes exist for space-group models only")
@@ -259,6 +278,8 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
         raise InvalidParameterError(f"{out} holds a run of recipe {json.loads(marker.read_text()).get('name')!r}")
     out.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(recipe.summary(), indent=1))
+    if recipe.kind == "ensemble":
+        return _run_ensemble(recipe, out, data, verbose)
     deadline = None if minutes is None else time.time() + 60 * minutes
     est = None
     for stage in recipe.stages:
@@ -281,6 +302,46 @@ def run_recipe(name: str, out: str | Path, data: str | Path, resume: bool = Fals
     path = est.save(out / name.replace("-", "_"), include_optimizer=False, overwrite=True)  # this run's own result
     if verbose:
         print(f"recipe {name}: finished; wrote {path}")
+    return path
+
+
+def _run_ensemble(recipe: Recipe, out: Path, data: Path, verbose: bool) -> Path:
+    """Combine the models of ``recipe.members`` and calibrate the result; returns its JSON path.
+
+    A member's model is the finished run of its recipe in ``out/MEMBER`` (``pmlxrd train --recipe
+    MEMBER --out out/MEMBER``) where there is one, else the shipped weights that recipe publishes
+    (what the member's recipe rebuilds)."""
+    from pymatgen_ml_xrd import __version__
+    from pymatgen_ml_xrd.estimators.base import pretrained_folder
+    from pymatgen_ml_xrd.estimators.space_group_ensemble import ensemble_classifier
+
+    paths, origins = [], []
+    for member in recipe.members:
+        run = out / member / member.replace("-", "_")
+        if run.with_suffix(".json").is_file():
+            paths.append(run)
+            origins.append(f"the run of {member} in {member}/")
+        elif RECIPES[member].publishes is not None:
+            paths.append(pretrained_folder() / RECIPES[member].publishes)
+            origins.append(f"the shipped weights of {member}")
+        else:
+            raise InvalidParameterError(f"ensemble member {member} has no shipped weights: run pmlxrd train --recipe "
+                                        f"{member} --out {out / member} first")  # fmt: skip
+        if verbose:
+            print(f"recipe {recipe.name}: member {member}: {origins[-1]}")
+    est = ensemble_classifier(paths)
+    for record, member, origin in zip(est.metadata_["ensemble"]["members"], recipe.members, origins):
+        record["name"], record["origin"] = member, origin  # a recipe name, never a machine path
+    est.metadata_["training"]["source"] = (f"ensemble of {', '.join(recipe.members)}: the mean of their calibrated "
+                                           "probabilities")  # fmt: skip
+    est.calibrate(*_validation_patterns(recipe.calibration, est, data, seed=1))
+    training = est.metadata_["training"]
+    training["command"] = f"pmlxrd train --recipe {recipe.name}"
+    training["commands"] = [training["command"]]
+    est.metadata_["recipe"] = {"name": recipe.name, "package_version": __version__, "members": list(recipe.members)}
+    path = est.save(out / recipe.name.replace("-", "_"), include_optimizer=False, overwrite=True)
+    if verbose:
+        print(f"recipe {recipe.name}: finished; wrote {path}")
     return path
 
 

@@ -43,7 +43,7 @@ DATA = TESTS / "data"
 REFERENCE = DATA / "shipped_predictions.npz"
 
 N_REAL = 8
-SPACE_GROUP_MODELS = ("default", "v2", "experimental", "pseudo-voigt")
+SPACE_GROUP_MODELS = ("default", "gaussian", "v2", "experimental", "pseudo-voigt")
 FORMULAS = ("NaCl", "SrTiO3", "BaTiO3", "Fe2O3", "LiMnO2", "SiO2")
 
 

@@ -240,13 +240,13 @@ def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     # each rule alone keeps it out: the shadow rule (same group, cell within 2 %) keeps it from the
     # second phase's finalists, the overlap rule (no peaks of its own) refuses it when it is best
     finalists: list[list[str]] = []
-    choose = identifier._most_symmetric_of_the_best
+    choose = identifier._simplest_of_the_best
 
     def spy(fits):
         finalists.extend([p.reference.name for p in f.phases] for f in fits)
         return choose(fits)
 
-    monkeypatch.setattr(identifier, "_most_symmetric_of_the_best", spy)
+    monkeypatch.setattr(identifier, "_simplest_of_the_best", spy)
     monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
     assert not [f for f in finalists if {"NaCl", "NaCl-b"} <= set(f)]
@@ -324,26 +324,54 @@ def test_finalists_are_of_distinct_structure_types():
     assert [f.bic for f in identifier._finalists([fit(4, None), fit(5, None), fit(6, None)])] == [4, 5, 6]
 
 
-def test_of_fits_alike_the_higher_symmetry_then_the_smaller_primitive_cell_wins():
-    """_most_symmetric_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the
-    largest point group wins, then the fewest atoms per primitive cell (fcc gold over an AuCu3-type
-    superstructure whose sites were refined to one scattering power), then the lower BIC; a
-    clearly better fit wins whatever its symmetry."""
+def test_of_fits_alike_the_simpler_model_wins_fewer_peaks_first():
+    """_simplest_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the
+    phase with the fewest peaks wins (fcc gold over an AuCu3-type superstructure whose sites were
+    refined to one scattering power, over a tetragonal cell), then the fewest parameters, then
+    the largest point group; a clearly better fit wins whatever its peaks."""
     from types import SimpleNamespace
 
-    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _most_symmetric_of_the_best
+    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _simplest_of_the_best
 
     gold = Structure.from_spacegroup("Fm-3m", Lattice.cubic(4.078), ["Au"], [[0, 0, 0]])
     l12 = Structure.from_spacegroup("Pm-3m", Lattice.cubic(4.078), ["Au", "Cu"], [[0, 0, 0], [0, 0.5, 0.5]])
     tetragonal = Structure.from_spacegroup("P4/mmm", Lattice.tetragonal(4.078, 4.5), ["Au"], [[0, 0, 0]])
 
-    def fit(name, structure, rwp, bic):
-        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=reference_phase(name, structure))])
+    def fit(name, structure, rwp, bic, coordinates=None):
+        ref = reference_phase(name, structure)
+        state = SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, coordinates=coordinates)
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[state])
 
     fcc, superstructure = fit("fcc", gold, 0.148, 10.0), fit("L12", l12, 0.147, 5.0)
-    assert _most_symmetric_of_the_best([superstructure, fcc]) is fcc
-    # the same point group order (m-3m, 48) for both: the primitive cell (1 atom against 4) decides
+    assert _simplest_of_the_best([superstructure, fcc]) is fcc
     better = fit("L12", l12, 0.148 / (1 + 2 * SYMMETRY_TOLERANCE), 5.0)
-    assert _most_symmetric_of_the_best([better, fcc]) is better
-    lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # 1 atom too, but point group 4/mmm (16)
-    assert _most_symmetric_of_the_best([lower, fcc]) is fcc
+    assert _simplest_of_the_best([better, fcc]) is better
+    lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # primitive and split: more peaks than fcc
+    assert _simplest_of_the_best([lower, fcc]) is fcc
+    # the same peaks: the fit with fewer refined structure parameters wins
+    moved = fit("fcc moved", gold, 0.147, 5.0, coordinates=np.zeros(2))
+    assert _simplest_of_the_best([moved, fcc]) is fcc
+
+
+def test_of_fits_alike_with_the_same_peaks_the_fit_decides_not_the_point_group():
+    """Sphalerite (F-43m) and fluorite (Fm-3m) have the same F-centred cubic peaks and two
+    scattering powers: the better fit wins, though fluorite's point group is twice as large
+    (the measured RRUFF sphalerite R050140 was called fluorite by the point group alone)."""
+    from types import SimpleNamespace
+
+    from pymatgen_ml_xrd.phases.identifier import _peak_positions, _simplest_of_the_best
+
+    zns = Structure.from_spacegroup("F-43m", Lattice.cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]])
+    li2o = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.41), ["O", "Li"], [[0, 0, 0], [0.25, 0.25, 0.25]])
+
+    def fit(name, structure, rwp, bic):
+        ref = reference_phase(name, structure)
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, start_lattice=ref.lattice_parameters,
+                                                                         coordinates=None)])  # fmt: skip
+
+    sphalerite, fluorite = fit("ZnS", zns, 0.167, 5.0), fit("Li2O", li2o, 0.172, 6.0)
+    x, lines = np.linspace(10.0, 90.0, 4001), ((1.5406, 1.0),)
+    assert _peak_positions(sphalerite.phases[0], x, lines) == _peak_positions(fluorite.phases[0], x, lines) > 5
+    assert _simplest_of_the_best([fluorite, sphalerite], x, lines) is sphalerite
+    assert _simplest_of_the_best([fit("ZnS", zns, 0.172, 6.0), fit("Li2O", li2o, 0.167, 5.0)], x, lines) \
+        .phases[0].reference.name == "Li2O"

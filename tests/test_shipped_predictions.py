@@ -20,7 +20,8 @@ from make_shipped_predictions import MODELS, REFERENCE, build_inputs  # noqa: E4
 RTOL, ATOL = 1e-5, 1e-6
 #: model -> (keys compared exactly, keys compared with RTOL/ATOL)
 KEYS = {
-    **{f"sg_{p}": ((f"sg_{p}_classes",), (f"sg_{p}_proba",)) for p in ("default", "v2", "experimental", "pseudo_voigt")},
+    **{f"sg_{p}": ((f"sg_{p}_classes",), (f"sg_{p}_proba",))
+       for p in ("default", "gaussian", "v2", "experimental", "pseudo_voigt")},
     "st": (("st_classes", "st_predict"), ("st_reliability",)),
     "c2x": ((), ("c2x_y", "c2x_x")),
 }

@@ -258,7 +258,8 @@ def test_a_clean_model_warns_about_inputs_with_a_background(tiny):
     clean = XRDCalculator("CuKa1").get_diffractogram(s, two_theta_range=(10, 70), step=0.05)
     raised = (clean.x, clean.y + 0.02 * clean.y.max())
     scan = read_pattern(os.path.join(os.path.dirname(__file__), "data", "patterns", "LiMnO2.xy"), "CuKa")
-    with pytest.warns(UserWarning, match=r"pattern\(s\) 1, 2 have a background.*pretrained='v2'") as record:
+    with pytest.warns(UserWarning, match=r"pattern\(s\) 1, 2 have a background.*SpaceGroupClassifier\(\) \(the default") \
+            as record:
         clf.predict([clean, raised, scan, s])
     assert any(w.filename == __file__ for w in record)  # points at the user's line
     with warnings.catch_warnings():
@@ -554,16 +555,36 @@ def test_resuming_a_finished_checkpoint_trains_nothing(tiny):
     assert again.metadata_["training"]["patterns_seen"] >= 32
 
 
-def test_shipped_default_model():
+def test_shipped_default_model_is_the_ensemble_of_its_recipe():
+    """The default: all 230 groups, background removed before the model, the mean of the
+    calibrated probabilities of v2 and experimental (recipe space-group-default-v2), so its
+    probabilities at temperature 1 are exactly that mean."""
+    from pymatgen_ml_xrd.estimators.space_group import _softmax
     from pymatgen_ml_xrd.examples import example_structures
 
     clf = SpaceGroupClassifier()
     structures = list(example_structures().values())
     top = clf.predict_top_k(structures, k=5)
     assert top.shape == (len(structures), 5) and set(top.ravel()) <= set(clf.classes_)
+    assert list(clf.classes_) == list(range(1, 231)) and clf.spec_.background == "snip"
+    assert clf.metadata_["recipe"]["name"] == "space-group-default-v2"
+    assert clf.metadata_["training"]["command"] == "pmlxrd train --recipe space-group-default-v2"
+    members = [SpaceGroupClassifier(pretrained="v2"), SpaceGroupClassifier(pretrained="experimental")]
+    assert [m["name"] for m in clf.metadata_["ensemble"]["members"]] == ["space-group-v2", "space-group-experimental-v1"]
+    assert clf.metadata_["training"]["patterns_seen"] == sum(m.metadata_["training"]["patterns_seen"] for m in members)
+    mean = np.zeros((len(structures), 230))
+    for m in members:
+        mean[:, m.classes_ - 1] += m.predict_proba(structures) / 2
+    at_one = _softmax(clf.decision_function(structures))
+    np.testing.assert_allclose(at_one, mean, atol=2e-5)
+    assert 0.05 < clf.temperature_ < 20
+
+
+def test_the_gaussian_model_is_the_former_default():
+    clf = SpaceGroupClassifier(pretrained="gaussian")
     training = clf.metadata_["training"]
     assert training["patterns_seen"] > 1_000_000 and "train_space_group.py" in training["command"]
-    assert len(clf.classes_) >= 90 and 0.05 < clf.temperature_ < 20
+    assert len(clf.classes_) >= 90 and clf.spec_.background == "none" and clf.spec_.profile == "gaussian"
 
 
 def test_shipped_v2_model():
@@ -687,19 +708,23 @@ def test_shipped_experimental_model(tmp_path, capsys):
     assert clf.background is None  # loading the weights never rewrites a parameter
     training = clf.metadata_["training"]
     assert "initialised from" in training["source"] and "--experimental" in training["command"]
-    # the command line picks the experimental model for a measured scan
-    assert cli.main(["classify", str(Path(__file__).parent / "data" / "patterns" / "LiMnO2.xy"), "--json"]) == 0
+    # the command line picks the default model for a measured scan, the gaussian one for structures
+    path = Path(__file__).parent / "data" / "patterns" / "LiMnO2.xy"
+    assert cli.main(["classify", str(path), "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)[0]["top"]
-    expected = clf.predict_proba([scan])[0]
+    expected = SpaceGroupClassifier().predict_proba([scan])[0]
     assert listed[0]["probability"] == pytest.approx(float(expected.max()), rel=1e-5)
+    assert cli.main(["classify", str(path), "--model", "experimental", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)[0]["top"]
+    assert listed[0]["probability"] == pytest.approx(float(clf.predict_proba([scan])[0].max()), rel=1e-5)
 
 
 def test_shipped_pseudo_voigt_model():
-    """pretrained="pseudo-voigt": same classes and grid as the default model, trained on pseudo-Voigt
-    peaks without effects or background removal, initialised from the default model."""
+    """pretrained="pseudo-voigt": same classes and grid as the gaussian model, trained on pseudo-Voigt
+    peaks without effects or background removal, initialised from the gaussian model."""
     from pymatgen_ml_xrd.examples import example_structures
 
-    default, pv = SpaceGroupClassifier(), SpaceGroupClassifier(pretrained="pseudo-voigt")
+    default, pv = SpaceGroupClassifier(pretrained="gaussian"), SpaceGroupClassifier(pretrained="pseudo-voigt")
     # shipped weights load on first access to a fitted attribute; without weights there is none
     assert "model_" not in vars(default) and len(default.classes_) > 90 and "model_" in vars(default)
     assert not hasattr(SpaceGroupClassifier(pretrained=None), "classes_")

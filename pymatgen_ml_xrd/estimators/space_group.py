@@ -29,6 +29,7 @@ from pymatgen_ml_xrd.estimators.verification import (
     kept_phases,
     pattern_items,
 )
+from pymatgen_ml_xrd.models import ENSEMBLE_ARCHITECTURE
 from pymatgen_ml_xrd.models.files import (
     ModelFileError,
     model_base,
@@ -71,15 +72,16 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
     ``SpaceGroupClassifier()`` uses the shipped weights; ``fit()`` trains on synthetic crystals.
 
     Parameters:
-        pretrained: "default" (shipped weights for patterns simulated with this package's
-            Gaussian Scherrer peaks, as ``predict`` renders structures and peak lists),
-            "pseudo-voigt" (shipped weights for clean simulated patterns of any peak shape:
-            trained on pseudo-Voigt peaks with Lorentzian fractions 0-1; the default model fails
-            on Lorentzian tails), "experimental" (shipped weights for measured patterns: trained
-            with experimental effects, predicts after background removal), "v2" (one model for
-            every input: all 230 groups, clean and measured-like patterns, background removed;
-            recipe space-group-v2), a path written by
-            :meth:`save`, or None (fit first).
+        pretrained: "default" (one model for every input: all 230 groups, clean and measured
+            patterns, background removed before the model; the mean of the calibrated
+            probabilities of "v2" and "experimental", recipe space-group-default-v2),
+            "gaussian" (the default until 2026-12-08: 94 groups, patterns simulated with this
+            package's Gaussian Scherrer peaks; the best on such patterns), "pseudo-voigt"
+            (clean simulated patterns of any peak shape: Lorentzian fractions 0-1), "experimental"
+            (measured patterns: 94 groups, trained with experimental effects, predicts after
+            background removal), "v2" (all 230 groups, clean and measured-like patterns,
+            background removed; recipe space-group-v2), a path written by :meth:`save`, or None
+            (fit first). ``docs/space_group.md`` compares them on every input.
 
     The parameters that describe the weights (``architecture`` and the pattern parameters
     ``two_theta`` ... ``background_window``) default to None: "as the weights were trained" with
@@ -89,7 +91,9 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
 
     Args:
         architecture: ["compact"] (CPU default), "tiny", "resnet10", "resnet50", "resnet101",
-            "parkcnn_medium", "parkcnn_big".
+            "parkcnn_medium", "parkcnn_big"; "ensemble" is what an ensemble of trained
+            classifiers records (:mod:`~pymatgen_ml_xrd.estimators.space_group_ensemble`; not
+            trainable from scratch).
         two_theta: [(5, 90, 0.04)] (start, stop, step) [deg] of the model's input grid.
         wavelength: ["CuKa1"] radiation of the model's input (other wavelengths are converted).
         preprocessing: ["sqrt"] (paper 001) or "none".
@@ -132,7 +136,7 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             measured scans for the structure type).
     """
 
-    _pretrained_files = {"default": "space_group_default", "v2": "space_group_v2",
+    _pretrained_files = {"default": "space_group_default", "gaussian": "space_group_gaussian", "v2": "space_group_v2",
                          "experimental": "space_group_experimental",
                          "pseudo-voigt": "space_group_pseudo_voigt"}
     _fitted_attributes = ("model_", "classes_", "temperature_", "metadata_", "params_", "spec_")
@@ -438,7 +442,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         """
         start = type(self).load(self.pretrained_path(init_from))
         if start.params_["architecture"] != self.params_["architecture"]:
-            raise InvalidParameterError(f"init_from={init_from!r} has another architecture")
+            raise InvalidParameterError(f"init_from={init_from!r} has architecture {start.params_['architecture']!r}, "
+                                        f"this fit {self.params_['architecture']!r}")  # fmt: skip
         start.spec_.require_same(self.spec_, f"init_from={init_from!r}", fields=("two_theta", "wavelength",
                                                                                 "preprocessing"))
         seen = start.metadata_.get("training", {}).get("patterns_seen", 0)
@@ -599,6 +604,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
         ``save(include_optimizer=False)``, small enough to commit for a model of millions of
         parameters); :meth:`load` reads it back, rebuilding the architecture. Returns the JSON path."""
         self._ensure_model()
+        if self.params_["architecture"] == ENSEMBLE_ARCHITECTURE:
+            raise InvalidParameterError("an ensemble has no architecture to rebuild from weights alone: save() it")
         return write_weights_file(self.model_.get_weights(), path, self._file_metadata(), overwrite=overwrite)
 
     def _file_metadata(self) -> dict:
@@ -730,6 +737,6 @@ def _warn_if_measured(X, pretrained) -> None:
         # stacklevel 5: the user's call of predict / predict_proba (-> decision_function -> _rows -> here)
         warnings.warn(f"pattern(s) {shown} have a background, as measured scans do, but this model "
                       f"(pretrained={pretrained!r}) was trained on clean simulated patterns and removes none "
-                      "(the shipped default's top-1 on measured scans is 0.04-0.08, docs/benchmarks.md). Use "
-                      "SpaceGroupClassifier(pretrained='v2') (any input) or 'experimental' (measured scans)",
+                      "(its top-1 on measured scans is 0.04-0.08, docs/benchmarks.md). Use "
+                      "SpaceGroupClassifier() (the default: any input) or pretrained='experimental' (measured scans)",
                       UserWarning, stacklevel=5)  # fmt: skip

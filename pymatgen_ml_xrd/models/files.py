@@ -105,6 +105,7 @@ def read_model_files(path: str | Path, file_format: str, format_version: int, co
     import_tensorflow()  # quietly, before Keras loads it
     import keras
 
+    import pymatgen_ml_xrd.models.ensemble  # noqa: F401 - registers the layer of an ensemble's output
     import pymatgen_ml_xrd.models.schedules  # noqa: F401 - registers the schedules a checkpoint's optimizer uses
 
     base = model_base(path)

@@ -14,8 +14,9 @@ fit without it.
    far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
    the ``FINALISTS`` best (of distinct structure types) fully, for the first phase also with a
-   preferred orientation (``texture="auto"``); the best full fit (the most symmetric of those within
-   ``SYMMETRY_TOLERANCE`` of the best R_wp, then the smallest primitive cell; for the first phase
+   preferred orientation (``texture="auto"``); the best full fit (the simplest of those within
+   ``SYMMETRY_TOLERANCE`` of the best R_wp: fewest peaks, then parameters, then the largest point
+   group and the smallest primitive cell; for the first phase
    each finalist is also refined with its free atomic coordinates, site scattering powers and
    overall displacement B, :mod:`.coordinates`) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
@@ -39,7 +40,7 @@ from numpy.typing import NDArray
 from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError, NoCandidatesError
-from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
+from pymatgen_ml_xrd.phases.references import LATTICE_FREE, PeakTable, ReferenceLibrary, ReferencePhase
 from pymatgen_ml_xrd.phases.refinement import (
     LATTICE_RANGE,
     PhaseState,
@@ -64,7 +65,8 @@ MEMBER_SCALES = (0.90, 1.10)
 CUBIC_MEMBER_FACTORS = (0.85, 1.15)
 FINALISTS = 3  # candidates refined fully for every phase added
 FINALISTS_PER_TYPE = 1  # ... of which at most this many of one structure type
-SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
+SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by simplicity
+WEAK_PEAK = 1e-3  # peaks weaker than this share of a phase's strongest are not counted as its peaks
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
 # A phase added whose refined cell is within this share (lengths; angles within 1 deg) of a found
 # phase of the same space group only reshapes that phase's peaks: it is not taken as a phase.
@@ -504,7 +506,7 @@ class PhaseIdentifier:
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
                 break
-            best = _most_symmetric_of_the_best(finalists)
+            best = _simplest_of_the_best(finalists, x, lines)
             if _overlap_share(best) > MAX_OVERLAP:
                 break  # no peaks of its own: not evidenced by the scan
             before = result if result is not None else self._background_only(x, y, lines)
@@ -833,42 +835,45 @@ def _finalists(quick: list[RefinementResult]) -> list[RefinementResult]:
     return out
 
 
-def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
+def _simplest_of_the_best(fits: list[RefinementResult], x: NDArray | None = None,
+                                lines: tuple | None = None) -> RefinementResult:
     """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
-    (relative) of its, the one whose new phase has the largest point group, then the fewest atoms
-    in its primitive cell (ties: lowest BIC). A lower-symmetry cell has more reflections and free
-    axes to soak up misfit; when it explains the scan no better, the crystallographer's rule is
-    to take the higher symmetry. A superstructure of the same point group (AuCu3 over fcc gold,
-    its two sites refined to one scattering power) has lost translations: the smaller cell wins."""
+    (relative) of its, the simplest model of the scan: the new phase with the fewest peak
+    positions in the scan ``x`` [deg] at ``lines`` (all of its table when None), then the fewest
+    free lattice and structure parameters (ties: lowest BIC). A model with more peaks and
+    parameters soaks up misfit; when it explains the scan no better, the crystallographer's rule is to take the simpler one:
+    the higher symmetry (a GdFeO3-type perovskite over its monoclinic double-perovskite
+    superstructure), the smaller cell (fcc gold over an AuCu3-type superstructure, its two sites
+    refined to one scattering power). Where two models have the same peaks and parameters
+    (sphalerite and fluorite: one F-centred cubic cell, two scattering powers) the fit decides,
+    not the point group."""
     best = min(fits, key=lambda f: f.bic)
     close = [f for f in fits if f.rwp <= best.rwp * (1.0 + SYMMETRY_TOLERANCE)]
-    return max(close, key=lambda f: (_point_group_order(f.phases[-1].reference.space_group),
-                                     -_primitive_sites(f.phases[-1].reference), -f.bic))  # fmt: skip
+    return min(close, key=lambda f: (_peak_positions(f.phases[-1], x, lines), _free_parameters(f.phases[-1]), f.bic))
 
 
-#: lattice points per conventional cell, by the first letter of the Hermann-Mauguin symbol (R: the
-#: hexagonal axes of pymatgen's conventional standard cell)
-_CENTRING = {"P": 1, "A": 2, "B": 2, "C": 2, "I": 2, "F": 4, "R": 3}
+def _peak_positions(state: PhaseState, x: NDArray | None, lines: tuple | None) -> int:
+    """Distinct peak positions of a phase in the scan ``x`` [deg] at ``lines`` (all rows of its
+    table when None), in its refined cell (reflections of one position are one row of its table,
+    pymatgen's merge; rows weaker than ``WEAK_PEAK`` of the strongest are not counted)."""
+    from pymatgen_ml_xrd.phases.profile_model import d_spacings
+    from pymatgen_ml_xrd.phases.refinement import _d_min, _table_d_min
+
+    if x is None or lines is None:
+        table, d_min = state.reference.peaks(1.5406, 0.5), 0.0
+    else:  # the table the refinement used (cached)
+        table, d_min = state.reference.peaks(lines[0][0], _table_d_min(x, lines, state)), _d_min(x, lines)
+    d = d_spacings(table.hkl, np.asarray(state.lattice, dtype=np.float64))
+    strong = table.f2m >= WEAK_PEAK * float(table.f2m.max(initial=0.0))
+    return int(np.count_nonzero(strong & (d >= d_min)))
 
 
-def _primitive_sites(reference) -> float:
-    """Atoms (sites) in the primitive cell of ``reference`` (its conventional standard cell's
-    sites over the lattice points of its centring)."""
-    from pymatgen.symmetry.groups import SpaceGroup
-
-    letter = SpaceGroup.from_int_number(reference.space_group).symbol[0]
-    return len(reference.structure) / _CENTRING.get(letter, 1)
+def _free_parameters(state: PhaseState) -> int:
+    """Free lattice parameters of a phase's crystal system plus its refined structure parameters."""
+    n = len(LATTICE_FREE[state.reference.crystal_system][0])
+    return n + (0 if state.coordinates is None else len(state.coordinates))
 
 
-def _point_group_order(space_group: int) -> int:
-    from pymatgen.symmetry.groups import PointGroup, SpaceGroup
-
-    if space_group not in _POINT_GROUP_ORDER:
-        _POINT_GROUP_ORDER[space_group] = PointGroup(SpaceGroup.from_int_number(space_group).point_group).order
-    return _POINT_GROUP_ORDER[space_group]
-
-
-_POINT_GROUP_ORDER: dict[int, int] = {}
 
 
 def _shape(phase) -> tuple:
