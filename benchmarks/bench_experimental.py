@@ -115,7 +115,7 @@ def family_answers(clf, proba: np.ndarray) -> tuple[list[str], list[str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--models", nargs="+", default=["default", "experimental"])
+    ap.add_argument("--models", nargs="+", default=["gaussian", "experimental", "default"])
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "experimental.json")
     args = ap.parse_args()
     import matplotlib

@@ -76,7 +76,7 @@ def frequency_baseline(groups: np.ndarray, refined_truth: np.ndarray, rruff_fami
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--models", nargs="+", default=["default", "pseudo-voigt", "experimental"])
+    ap.add_argument("--models", nargs="+", default=["default", "gaussian", "pseudo-voigt", "experimental", "v2"])
     ap.add_argument("--max-per-file", type=int, default=600)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "space_group_inputs.json")
     args = ap.parse_args()

@@ -51,7 +51,7 @@ def _fit_rows(items: list) -> list[dict]:
     from pymatgen_ml_xrd import SpaceGroupClassifier
     from pymatgen_ml_xrd.errors import InvalidParameterError
 
-    clf = SpaceGroupClassifier(pretrained="v2", verify=True)
+    clf = SpaceGroupClassifier(verify=True)  # the fits do not depend on the network
     rows = []
     for name, pattern, formula in items:
         t0 = time.perf_counter()

@@ -7,7 +7,7 @@ Progress is checked on real structures the generator statistics never saw (the h
 mpts52_val); the softmax temperature is calibrated on the held-out half of mp20_biternary_val.
 ``--real-fraction 0.25`` simulates a quarter of every batch from the real structures of the
 statistics half (the held-out half stays unseen). ``--publish`` writes the result to
-pymatgen_ml_xrd/pretrained/space_group_default.{keras,json}. A run that stops (time limit,
+pymatgen_ml_xrd/pretrained/space_group_gaussian.{keras,json} (``pretrained="gaussian"``, the default until 2026-12-08). A run that stops (time limit,
 Ctrl-C) resumes from its checkpoint.
 
 ``--experimental`` trains the model for measured patterns (``pretrained="experimental"``):
@@ -118,7 +118,7 @@ def main() -> None:
     clf.save(checkpoint_dir / "checkpoint")
     if args.publish:
         target = ("space_group_experimental" if args.experimental
-                  else "space_group_pseudo_voigt" if args.profile == "pseudo-voigt" else "space_group_default")
+                  else "space_group_pseudo_voigt" if args.profile == "pseudo-voigt" else "space_group_gaussian")
         path = clf.save(REPO / "pymatgen_ml_xrd" / "pretrained" / target, include_optimizer=False)
         print(f"published {path}")
 

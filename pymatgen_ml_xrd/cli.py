@@ -320,8 +320,12 @@ def _recipes(args: argparse.Namespace) -> int:
         print(json.dumps(table, indent=1))
         return 0
     for r in table:
-        how = r["script"] if r["kind"] == "script" else (f"{len(r['stages'])} stage(s), {r['n_patterns']:,} patterns"
-                                                         if r["n_patterns"] else "")  # fmt: skip
+        if r["kind"] == "script":
+            how = r["script"]
+        elif r["kind"] == "ensemble":
+            how = f"ensemble of {', '.join(r['members'])} ({r['n_patterns']:,} patterns in their recipes)"
+        else:
+            how = f"{len(r['stages'])} stage(s), {r['n_patterns']:,} patterns"
         target = f"-> pretrained/{r['publishes']}" if r["publishes"] else "(not shipped)"
         print(f"{r['name']:<30} {r['model']:<19} {target}\n    {how}\n    {r['description']}")
     return 0

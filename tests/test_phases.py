@@ -325,10 +325,10 @@ def test_finalists_are_of_distinct_structure_types():
 
 
 def test_of_fits_alike_the_simpler_model_wins_fewer_peaks_first():
-    """_simplest_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the
-    phase with the fewest peaks wins (fcc gold over an AuCu3-type superstructure whose sites were
-    refined to one scattering power, over a tetragonal cell), then the fewest parameters, then
-    the largest point group; a clearly better fit wins whatever its peaks."""
+    """_simplest_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the phase
+    with the fewest peaks wins (fcc gold over an AuCu3-type superstructure whose sites were
+    refined to one scattering power, over a tetragonal cell); a clearly better fit wins whatever
+    its peaks."""
     from types import SimpleNamespace
 
     from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _simplest_of_the_best
@@ -337,10 +337,9 @@ def test_of_fits_alike_the_simpler_model_wins_fewer_peaks_first():
     l12 = Structure.from_spacegroup("Pm-3m", Lattice.cubic(4.078), ["Au", "Cu"], [[0, 0, 0], [0, 0.5, 0.5]])
     tetragonal = Structure.from_spacegroup("P4/mmm", Lattice.tetragonal(4.078, 4.5), ["Au"], [[0, 0, 0]])
 
-    def fit(name, structure, rwp, bic, coordinates=None):
+    def fit(name, structure, rwp, bic):
         ref = reference_phase(name, structure)
-        state = SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, coordinates=coordinates)
-        return SimpleNamespace(rwp=rwp, bic=bic, phases=[state])
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=ref, lattice=ref.lattice_parameters)])
 
     fcc, superstructure = fit("fcc", gold, 0.148, 10.0), fit("L12", l12, 0.147, 5.0)
     assert _simplest_of_the_best([superstructure, fcc]) is fcc
@@ -348,30 +347,34 @@ def test_of_fits_alike_the_simpler_model_wins_fewer_peaks_first():
     assert _simplest_of_the_best([better, fcc]) is better
     lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # primitive and split: more peaks than fcc
     assert _simplest_of_the_best([lower, fcc]) is fcc
-    # the same peaks: the fit with fewer refined structure parameters wins
-    moved = fit("fcc moved", gold, 0.147, 5.0, coordinates=np.zeros(2))
-    assert _simplest_of_the_best([moved, fcc]) is fcc
 
 
-def test_of_fits_alike_with_the_same_peaks_the_fit_decides_not_the_point_group():
-    """Sphalerite (F-43m) and fluorite (Fm-3m) have the same F-centred cubic peaks and two
-    scattering powers: the better fit wins, though fluorite's point group is twice as large
-    (the measured RRUFF sphalerite R050140 was called fluorite by the point group alone)."""
+def test_of_fits_alike_with_the_same_peaks_the_fewest_atoms_win_not_the_point_group():
+    """Sphalerite (F-43m, 2 atoms per primitive cell) and fluorite (Fm-3m, 3) have the same
+    F-centred cubic peaks: sphalerite wins, though fluorite's point group is twice as large (the
+    measured RRUFF sphalerite R050140 was called fluorite by the point group); so does rock salt
+    over a Heusler phase (2 against 4 atoms; RRUFF sylvite R050166)."""
     from types import SimpleNamespace
 
-    from pymatgen_ml_xrd.phases.identifier import _peak_positions, _simplest_of_the_best
+    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _peak_positions, _simplest_of_the_best
 
     zns = Structure.from_spacegroup("F-43m", Lattice.cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]])
     li2o = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.41), ["O", "Li"], [[0, 0, 0], [0.25, 0.25, 0.25]])
+    kcl = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.29), ["Ca", "S"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    heusler = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.29), ["Li", "Ag", "Sn"],
+                                        [[0.25, 0.25, 0.25], [0, 0, 0], [0.5, 0.5, 0.5]])  # fmt: skip
 
     def fit(name, structure, rwp, bic):
         ref = reference_phase(name, structure)
-        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, start_lattice=ref.lattice_parameters,
-                                                                         coordinates=None)])  # fmt: skip
+        state = SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, start_lattice=ref.lattice_parameters)
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[state])
 
-    sphalerite, fluorite = fit("ZnS", zns, 0.167, 5.0), fit("Li2O", li2o, 0.172, 6.0)
     x, lines = np.linspace(10.0, 90.0, 4001), ((1.5406, 1.0),)
+    sphalerite, fluorite = fit("ZnS", zns, 0.172, 6.0), fit("Li2O", li2o, 0.167, 5.0)
     assert _peak_positions(sphalerite.phases[0], x, lines) == _peak_positions(fluorite.phases[0], x, lines) > 5
     assert _simplest_of_the_best([fluorite, sphalerite], x, lines) is sphalerite
-    assert _simplest_of_the_best([fit("ZnS", zns, 0.172, 6.0), fit("Li2O", li2o, 0.167, 5.0)], x, lines) \
-        .phases[0].reference.name == "Li2O"
+    clearly = fit("Li2O", li2o, 0.172 / (1 + 2 * SYMMETRY_TOLERANCE), 5.0)
+    assert _simplest_of_the_best([clearly, sphalerite], x, lines) is clearly
+    rock_salt, full_heusler = fit("CaS", kcl, 0.195, 6.0), fit("Li2AgSn", heusler, 0.194, 5.0)
+    assert _peak_positions(rock_salt.phases[0], x, lines) == _peak_positions(full_heusler.phases[0], x, lines)
+    assert _simplest_of_the_best([full_heusler, rock_salt], x, lines) is rock_salt

@@ -66,7 +66,6 @@ CUBIC_MEMBER_FACTORS = (0.85, 1.15)
 FINALISTS = 3  # candidates refined fully for every phase added
 FINALISTS_PER_TYPE = 1  # ... of which at most this many of one structure type
 SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by simplicity
-WEAK_PEAK = 1e-3  # peaks weaker than this share of a phase's strongest are not counted as its peaks
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
 # A phase added whose refined cell is within this share (lengths; angles within 1 deg) of a found
 # phase of the same space group only reshapes that phase's peaks: it is not taken as a phase.
@@ -836,44 +835,76 @@ def _finalists(quick: list[RefinementResult]) -> list[RefinementResult]:
 
 
 def _simplest_of_the_best(fits: list[RefinementResult], x: NDArray | None = None,
-                                lines: tuple | None = None) -> RefinementResult:
+                          lines: tuple | None = None) -> RefinementResult:
     """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
     (relative) of its, the simplest model of the scan: the new phase with the fewest peak
     positions in the scan ``x`` [deg] at ``lines`` (all of its table when None), then the fewest
-    free lattice and structure parameters (ties: lowest BIC). A model with more peaks and
-    parameters soaks up misfit; when it explains the scan no better, the crystallographer's rule is to take the simpler one:
-    the higher symmetry (a GdFeO3-type perovskite over its monoclinic double-perovskite
-    superstructure), the smaller cell (fcc gold over an AuCu3-type superstructure, its two sites
-    refined to one scattering power). Where two models have the same peaks and parameters
-    (sphalerite and fluorite: one F-centred cubic cell, two scattering powers) the fit decides,
-    not the point group."""
+    free lattice parameters, then the fewest atoms in its primitive cell (ties: lowest BIC). A
+    model with more peaks and parameters soaks up misfit; when it explains the scan no better,
+    the crystallographer's rule is to take the simpler one: the higher symmetry (a GdFeO3-type
+    perovskite over its monoclinic double-perovskite superstructure), the smaller cell (fcc gold
+    over an AuCu3-type superstructure, its two sites refined to one scattering power), and of
+    one F-centred cubic cell's peaks the fewest atoms (sphalerite over fluorite, rock salt over
+    a Heusler phase). The point group is not compared: fluorite's is twice sphalerite's, and
+    with the same peaks it explains nothing more."""
     best = min(fits, key=lambda f: f.bic)
     close = [f for f in fits if f.rwp <= best.rwp * (1.0 + SYMMETRY_TOLERANCE)]
-    return min(close, key=lambda f: (_peak_positions(f.phases[-1], x, lines), _free_parameters(f.phases[-1]), f.bic))
+    return min(close, key=lambda f: (_peak_positions(f.phases[-1], x, lines),
+                                     len(LATTICE_FREE[f.phases[-1].reference.crystal_system][0]),
+                                     _primitive_sites(f.phases[-1].reference), f.bic))  # fmt: skip
 
 
 def _peak_positions(state: PhaseState, x: NDArray | None, lines: tuple | None) -> int:
-    """Distinct peak positions of a phase in the scan ``x`` [deg] at ``lines`` (all rows of its
-    table when None), in its refined cell (reflections of one position are one row of its table,
-    pymatgen's merge; rows weaker than ``WEAK_PEAK`` of the strongest are not counted)."""
-    from pymatgen_ml_xrd.phases.profile_model import d_spacings
-    from pymatgen_ml_xrd.phases.refinement import _d_min, _table_d_min
+    """Distinct peak positions that a phase's refined lattice and centring allow in the scan
+    ``x`` [deg] at ``lines`` (d >= 1 angstrom when None): the reflections of its conventional
+    cell with the centring's conditions, one per distinct d-spacing. Atoms are ignored, so an
+    accidentally weak reflection (rock salt's (111) when both ions scatter alike) still counts:
+    this measures how many peaks the model could place, not how many it shows."""
+    d_min, d_max = 1.0, np.inf
+    if x is not None and lines is not None:
+        from pymatgen_ml_xrd.phases.refinement import _d_min
 
-    if x is None or lines is None:
-        table, d_min = state.reference.peaks(1.5406, 0.5), 0.0
-    else:  # the table the refinement used (cached)
-        table, d_min = state.reference.peaks(lines[0][0], _table_d_min(x, lines, state)), _d_min(x, lines)
-    d = d_spacings(table.hkl, np.asarray(state.lattice, dtype=np.float64))
-    strong = table.f2m >= WEAK_PEAK * float(table.f2m.max(initial=0.0))
-    return int(np.count_nonzero(strong & (d >= d_min)))
+        d_min = _d_min(x, lines)
+        d_max = max(lam for lam, _ in lines) / (2.0 * np.sin(np.radians(max(float(x[0]), 1e-3) / 2.0)))
+    lattice = Lattice.from_parameters(*np.asarray(state.lattice, dtype=np.float64))
+    n = np.ceil(np.asarray(lattice.abc) / d_min).astype(int)
+    h, k, l = (g.ravel() for g in np.mgrid[-n[0]:n[0] + 1, -n[1]:n[1] + 1, -n[2]:n[2] + 1])
+    allowed = _CENTRING_CONDITION[_centring(state.reference.space_group)](h, k, l) & ((h != 0) | (k != 0) | (l != 0))
+    hkl = np.stack([h[allowed], k[allowed], l[allowed]], axis=1).astype(np.float64)
+    inverse_d = np.linalg.norm(hkl @ lattice.reciprocal_lattice_crystallographic.matrix, axis=1)
+    d = 1.0 / inverse_d
+    d = d[(d >= d_min) & (d <= d_max)]
+    return len(np.unique(np.round(d, 4)))
 
 
-def _free_parameters(state: PhaseState) -> int:
-    """Free lattice parameters of a phase's crystal system plus its refined structure parameters."""
-    n = len(LATTICE_FREE[state.reference.crystal_system][0])
-    return n + (0 if state.coordinates is None else len(state.coordinates))
+def _centring(space_group: int) -> str:
+    from pymatgen.symmetry.groups import SpaceGroup
+
+    return SpaceGroup.from_int_number(space_group).symbol[0]
 
 
+#: reflection conditions of the centrings (R: obverse, on the hexagonal axes of pymatgen's
+#: conventional standard cell)
+_CENTRING_CONDITION = {
+    "P": lambda h, k, l: np.ones(h.shape, dtype=bool),
+    "I": lambda h, k, l: (h + k + l) % 2 == 0,
+    "F": lambda h, k, l: ((h + k) % 2 == 0) & ((k + l) % 2 == 0),
+    "C": lambda h, k, l: (h + k) % 2 == 0,
+    "A": lambda h, k, l: (k + l) % 2 == 0,
+    "B": lambda h, k, l: (h + l) % 2 == 0,
+    "R": lambda h, k, l: (-h + k + l) % 3 == 0,
+}
+
+
+#: lattice points per conventional cell, by the first letter of the Hermann-Mauguin symbol (R: the
+#: hexagonal axes of pymatgen's conventional standard cell)
+_CENTRING = {"P": 1, "A": 2, "B": 2, "C": 2, "I": 2, "F": 4, "R": 3}
+
+
+def _primitive_sites(reference) -> float:
+    """Atoms (sites) in the primitive cell of ``reference`` (its conventional standard cell's
+    sites over the lattice points of its centring)."""
+    return len(reference.structure) / _CENTRING.get(_centring(reference.space_group), 1)
 
 
 def _shape(phase) -> tuple:
