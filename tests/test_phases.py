@@ -240,13 +240,13 @@ def test_a_second_copy_of_a_found_phase_is_not_a_phase(monkeypatch):
     # each rule alone keeps it out: the shadow rule (same group, cell within 2 %) keeps it from the
     # second phase's finalists, the overlap rule (no peaks of its own) refuses it when it is best
     finalists: list[list[str]] = []
-    choose = identifier._simplest_of_the_best
+    choose = identifier._most_symmetric_of_the_best
 
     def spy(fits):
         finalists.extend([p.reference.name for p in f.phases] for f in fits)
         return choose(fits)
 
-    monkeypatch.setattr(identifier, "_simplest_of_the_best", spy)
+    monkeypatch.setattr(identifier, "_most_symmetric_of_the_best", spy)
     monkeypatch.setattr(identifier, "MAX_OVERLAP", 1.0)
     assert len(PhaseIdentifier(refs, max_phases=3).identify((dg.x, y, "CuKa1")).names) == 1
     assert not [f for f in finalists if {"NaCl", "NaCl-b"} <= set(f)]
@@ -324,57 +324,26 @@ def test_finalists_are_of_distinct_structure_types():
     assert [f.bic for f in identifier._finalists([fit(4, None), fit(5, None), fit(6, None)])] == [4, 5, 6]
 
 
-def test_of_fits_alike_the_simpler_model_wins_fewer_peaks_first():
-    """_simplest_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the phase
-    with the fewest peaks wins (fcc gold over an AuCu3-type superstructure whose sites were
-    refined to one scattering power, over a tetragonal cell); a clearly better fit wins whatever
-    its peaks."""
+def test_of_fits_alike_the_higher_symmetry_then_the_smaller_primitive_cell_wins():
+    """_most_symmetric_of_the_best: among fits within SYMMETRY_TOLERANCE of the best R_wp, the
+    largest point group wins, then the fewest atoms per primitive cell (fcc gold over an AuCu3-type
+    superstructure whose sites were refined to one scattering power), then the lower BIC; a
+    clearly better fit wins whatever its symmetry."""
     from types import SimpleNamespace
 
-    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _simplest_of_the_best
+    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _most_symmetric_of_the_best
 
     gold = Structure.from_spacegroup("Fm-3m", Lattice.cubic(4.078), ["Au"], [[0, 0, 0]])
     l12 = Structure.from_spacegroup("Pm-3m", Lattice.cubic(4.078), ["Au", "Cu"], [[0, 0, 0], [0, 0.5, 0.5]])
     tetragonal = Structure.from_spacegroup("P4/mmm", Lattice.tetragonal(4.078, 4.5), ["Au"], [[0, 0, 0]])
 
     def fit(name, structure, rwp, bic):
-        ref = reference_phase(name, structure)
-        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=ref, lattice=ref.lattice_parameters)])
+        return SimpleNamespace(rwp=rwp, bic=bic, phases=[SimpleNamespace(reference=reference_phase(name, structure))])
 
     fcc, superstructure = fit("fcc", gold, 0.148, 10.0), fit("L12", l12, 0.147, 5.0)
-    assert _simplest_of_the_best([superstructure, fcc]) is fcc
+    assert _most_symmetric_of_the_best([superstructure, fcc]) is fcc
+    # the same point group order (m-3m, 48) for both: the primitive cell (1 atom against 4) decides
     better = fit("L12", l12, 0.148 / (1 + 2 * SYMMETRY_TOLERANCE), 5.0)
-    assert _simplest_of_the_best([better, fcc]) is better
-    lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # primitive and split: more peaks than fcc
-    assert _simplest_of_the_best([lower, fcc]) is fcc
-
-
-def test_of_fits_alike_with_the_same_peaks_the_fewest_atoms_win_not_the_point_group():
-    """Sphalerite (F-43m, 2 atoms per primitive cell) and fluorite (Fm-3m, 3) have the same
-    F-centred cubic peaks: sphalerite wins, though fluorite's point group is twice as large (the
-    measured RRUFF sphalerite R050140 was called fluorite by the point group); so does rock salt
-    over a Heusler phase (2 against 4 atoms; RRUFF sylvite R050166)."""
-    from types import SimpleNamespace
-
-    from pymatgen_ml_xrd.phases.identifier import SYMMETRY_TOLERANCE, _peak_positions, _simplest_of_the_best
-
-    zns = Structure.from_spacegroup("F-43m", Lattice.cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]])
-    li2o = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.41), ["O", "Li"], [[0, 0, 0], [0.25, 0.25, 0.25]])
-    kcl = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.29), ["Ca", "S"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-    heusler = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.29), ["Li", "Ag", "Sn"],
-                                        [[0.25, 0.25, 0.25], [0, 0, 0], [0.5, 0.5, 0.5]])  # fmt: skip
-
-    def fit(name, structure, rwp, bic):
-        ref = reference_phase(name, structure)
-        state = SimpleNamespace(reference=ref, lattice=ref.lattice_parameters, start_lattice=ref.lattice_parameters)
-        return SimpleNamespace(rwp=rwp, bic=bic, phases=[state])
-
-    x, lines = np.linspace(10.0, 90.0, 4001), ((1.5406, 1.0),)
-    sphalerite, fluorite = fit("ZnS", zns, 0.172, 6.0), fit("Li2O", li2o, 0.167, 5.0)
-    assert _peak_positions(sphalerite.phases[0], x, lines) == _peak_positions(fluorite.phases[0], x, lines) > 5
-    assert _simplest_of_the_best([fluorite, sphalerite], x, lines) is sphalerite
-    clearly = fit("Li2O", li2o, 0.172 / (1 + 2 * SYMMETRY_TOLERANCE), 5.0)
-    assert _simplest_of_the_best([clearly, sphalerite], x, lines) is clearly
-    rock_salt, full_heusler = fit("CaS", kcl, 0.195, 6.0), fit("Li2AgSn", heusler, 0.194, 5.0)
-    assert _peak_positions(rock_salt.phases[0], x, lines) == _peak_positions(full_heusler.phases[0], x, lines)
-    assert _simplest_of_the_best([full_heusler, rock_salt], x, lines) is rock_salt
+    assert _most_symmetric_of_the_best([better, fcc]) is better
+    lower = fit("P4/mmm", tetragonal, 0.147, 1.0)  # 1 atom too, but point group 4/mmm (16)
+    assert _most_symmetric_of_the_best([lower, fcc]) is fcc

@@ -14,9 +14,8 @@ fit without it.
    far - scale, lattice under its crystal system's constraints, zero shift, sample displacement,
    Caglioti widths, pseudo-Voigt mixing and a Chebyshev background - briefly (8 evaluations),
    the ``FINALISTS`` best (of distinct structure types) fully, for the first phase also with a
-   preferred orientation (``texture="auto"``); the best full fit (the simplest of those within
-   ``SYMMETRY_TOLERANCE`` of the best R_wp: fewest peaks, then parameters, then the largest point
-   group and the smallest primitive cell; for the first phase
+   preferred orientation (``texture="auto"``); the best full fit (the most symmetric of those within
+   ``SYMMETRY_TOLERANCE`` of the best R_wp, then the smallest primitive cell; for the first phase
    each finalist is also refined with its free atomic coordinates, site scattering powers and
    overall displacement B, :mod:`.coordinates`) is kept
    if its BIC drops by more than ``bic_margin``, its R_wp by at least ``min_rwp_gain`` (relative)
@@ -40,7 +39,7 @@ from numpy.typing import NDArray
 from pymatgen.core import Lattice, Structure
 
 from pymatgen_ml_xrd.errors import InvalidInputTypeError, InvalidParameterError, NoCandidatesError
-from pymatgen_ml_xrd.phases.references import LATTICE_FREE, PeakTable, ReferenceLibrary, ReferencePhase
+from pymatgen_ml_xrd.phases.references import PeakTable, ReferenceLibrary, ReferencePhase
 from pymatgen_ml_xrd.phases.refinement import (
     LATTICE_RANGE,
     PhaseState,
@@ -65,7 +64,7 @@ MEMBER_SCALES = (0.90, 1.10)
 CUBIC_MEMBER_FACTORS = (0.85, 1.15)
 FINALISTS = 3  # candidates refined fully for every phase added
 FINALISTS_PER_TYPE = 1  # ... of which at most this many of one structure type
-SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by simplicity
+SYMMETRY_TOLERANCE = 0.05  # fits this close in R_wp (relative) are told apart by symmetry
 PER_TYPE = 3  # most screened candidates of one structure type (references without a type: no limit)
 # A phase added whose refined cell is within this share (lengths; angles within 1 deg) of a found
 # phase of the same space group only reshapes that phase's peaks: it is not taken as a phase.
@@ -505,7 +504,7 @@ class PhaseIdentifier:
             finalists = [f for f in finalists if not self._rejected(f)]
             if not finalists:
                 break
-            best = _simplest_of_the_best(finalists, x, lines)
+            best = _most_symmetric_of_the_best(finalists)
             if _overlap_share(best) > MAX_OVERLAP:
                 break  # no peaks of its own: not evidenced by the scan
             before = result if result is not None else self._background_only(x, y, lines)
@@ -834,66 +833,17 @@ def _finalists(quick: list[RefinementResult]) -> list[RefinementResult]:
     return out
 
 
-def _simplest_of_the_best(fits: list[RefinementResult], x: NDArray | None = None,
-                          lines: tuple | None = None) -> RefinementResult:
+def _most_symmetric_of_the_best(fits: list[RefinementResult]) -> RefinementResult:
     """The fit of lowest BIC, or, among the fits whose R_wp is within ``SYMMETRY_TOLERANCE``
-    (relative) of its, the simplest model of the scan: the new phase with the fewest peak
-    positions in the scan ``x`` [deg] at ``lines`` (all of its table when None), then the fewest
-    free lattice parameters, then the fewest atoms in its primitive cell (ties: lowest BIC). A
-    model with more peaks and parameters soaks up misfit; when it explains the scan no better,
-    the crystallographer's rule is to take the simpler one: the higher symmetry (a GdFeO3-type
-    perovskite over its monoclinic double-perovskite superstructure), the smaller cell (fcc gold
-    over an AuCu3-type superstructure, its two sites refined to one scattering power), and of
-    one F-centred cubic cell's peaks the fewest atoms (sphalerite over fluorite, rock salt over
-    a Heusler phase). The point group is not compared: fluorite's is twice sphalerite's, and
-    with the same peaks it explains nothing more."""
+    (relative) of its, the one whose new phase has the largest point group, then the fewest atoms
+    in its primitive cell (ties: lowest BIC). A lower-symmetry cell has more reflections and free
+    axes to soak up misfit; when it explains the scan no better, the crystallographer's rule is
+    to take the higher symmetry. A superstructure of the same point group (AuCu3 over fcc gold,
+    its two sites refined to one scattering power) has lost translations: the smaller cell wins."""
     best = min(fits, key=lambda f: f.bic)
     close = [f for f in fits if f.rwp <= best.rwp * (1.0 + SYMMETRY_TOLERANCE)]
-    return min(close, key=lambda f: (_peak_positions(f.phases[-1], x, lines),
-                                     len(LATTICE_FREE[f.phases[-1].reference.crystal_system][0]),
-                                     _primitive_sites(f.phases[-1].reference), f.bic))  # fmt: skip
-
-
-def _peak_positions(state: PhaseState, x: NDArray | None, lines: tuple | None) -> int:
-    """Distinct peak positions that a phase's refined lattice and centring allow in the scan
-    ``x`` [deg] at ``lines`` (d >= 1 angstrom when None): the reflections of its conventional
-    cell with the centring's conditions, one per distinct d-spacing. Atoms are ignored, so an
-    accidentally weak reflection (rock salt's (111) when both ions scatter alike) still counts:
-    this measures how many peaks the model could place, not how many it shows."""
-    d_min, d_max = 1.0, np.inf
-    if x is not None and lines is not None:
-        from pymatgen_ml_xrd.phases.refinement import _d_min
-
-        d_min = _d_min(x, lines)
-        d_max = max(lam for lam, _ in lines) / (2.0 * np.sin(np.radians(max(float(x[0]), 1e-3) / 2.0)))
-    lattice = Lattice.from_parameters(*np.asarray(state.lattice, dtype=np.float64))
-    n = np.ceil(np.asarray(lattice.abc) / d_min).astype(int)
-    h, k, l = (g.ravel() for g in np.mgrid[-n[0]:n[0] + 1, -n[1]:n[1] + 1, -n[2]:n[2] + 1])
-    allowed = _CENTRING_CONDITION[_centring(state.reference.space_group)](h, k, l) & ((h != 0) | (k != 0) | (l != 0))
-    hkl = np.stack([h[allowed], k[allowed], l[allowed]], axis=1).astype(np.float64)
-    inverse_d = np.linalg.norm(hkl @ lattice.reciprocal_lattice_crystallographic.matrix, axis=1)
-    d = 1.0 / inverse_d
-    d = d[(d >= d_min) & (d <= d_max)]
-    return len(np.unique(np.round(d, 4)))
-
-
-def _centring(space_group: int) -> str:
-    from pymatgen.symmetry.groups import SpaceGroup
-
-    return SpaceGroup.from_int_number(space_group).symbol[0]
-
-
-#: reflection conditions of the centrings (R: obverse, on the hexagonal axes of pymatgen's
-#: conventional standard cell)
-_CENTRING_CONDITION = {
-    "P": lambda h, k, l: np.ones(h.shape, dtype=bool),
-    "I": lambda h, k, l: (h + k + l) % 2 == 0,
-    "F": lambda h, k, l: ((h + k) % 2 == 0) & ((k + l) % 2 == 0),
-    "C": lambda h, k, l: (h + k) % 2 == 0,
-    "A": lambda h, k, l: (k + l) % 2 == 0,
-    "B": lambda h, k, l: (h + l) % 2 == 0,
-    "R": lambda h, k, l: (-h + k + l) % 3 == 0,
-}
+    return max(close, key=lambda f: (_point_group_order(f.phases[-1].reference.space_group),
+                                     -_primitive_sites(f.phases[-1].reference), -f.bic))  # fmt: skip
 
 
 #: lattice points per conventional cell, by the first letter of the Hermann-Mauguin symbol (R: the
@@ -904,7 +854,21 @@ _CENTRING = {"P": 1, "A": 2, "B": 2, "C": 2, "I": 2, "F": 4, "R": 3}
 def _primitive_sites(reference) -> float:
     """Atoms (sites) in the primitive cell of ``reference`` (its conventional standard cell's
     sites over the lattice points of its centring)."""
-    return len(reference.structure) / _CENTRING.get(_centring(reference.space_group), 1)
+    from pymatgen.symmetry.groups import SpaceGroup
+
+    letter = SpaceGroup.from_int_number(reference.space_group).symbol[0]
+    return len(reference.structure) / _CENTRING.get(letter, 1)
+
+
+def _point_group_order(space_group: int) -> int:
+    from pymatgen.symmetry.groups import PointGroup, SpaceGroup
+
+    if space_group not in _POINT_GROUP_ORDER:
+        _POINT_GROUP_ORDER[space_group] = PointGroup(SpaceGroup.from_int_number(space_group).point_group).order
+    return _POINT_GROUP_ORDER[space_group]
+
+
+_POINT_GROUP_ORDER: dict[int, int] = {}
 
 
 def _shape(phase) -> tuple:
