@@ -4,12 +4,13 @@
                    [--profile gaussian|pseudo-voigt] [--size 50] [--kalpha2] [--top 10]
                    [--png FILE] [--json]
 
-    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa] [--model auto|default|gaussian|experimental|PATH]
-                   [--verify] [--composition FORMULA ...]
+    pmlxrd classify PATTERN [PATTERN ...] [--top 5] [--wavelength CuKa]
+                   [--model auto|default|gaussian|experimental|PATH]
+                   [--verify | --no-verify] [--composition FORMULA ...]
                    [--png FILE] [--json]
 
     pmlxrd identify PATTERN [PATTERN ...] [--top 3] [--model default|PATH] [--no-plugins]
-                   [--threshold 0.8] [--verify] [--composition FORMULA ...] [--png FILE] [--json]
+                   [--threshold 0.8] [--verify | --no-verify] [--composition FORMULA ...] [--png FILE] [--json]
 
     pmlxrd phases PATTERN [PATTERN ...] [--references default|DIR] [--max-phases 3] [--wavelength W]
                    [--composition FORMULA] [--texture auto|none|H K L] [--members 16]
@@ -124,7 +125,7 @@ def _classify(args: argparse.Namespace) -> int:
     model = args.model
     if model == "auto":  # structures are simulated with Gaussian peaks: the model of those is best on them
         model = "gaussian" if all(isinstance(i, IStructure) for i in items) else "default"
-    verify = args.verify or bool(args.composition)
+    verify = _verify(args, items)
     compositions = _compositions(args.composition, len(items))
     clf = SpaceGroupClassifier(pretrained=model, verify=verify)
     proba = clf.predict_proba(items)
@@ -244,13 +245,32 @@ def _compositions(given: list[str] | None, n: int) -> list[str] | None:
     return list(given) * (n if len(given) == 1 else 1)
 
 
+def _verify(args: argparse.Namespace, items: list) -> bool:
+    """Whether classify / identify check their answers by a fit: asked (--verify, --composition),
+    refused (--no-verify), else whenever an input is a measured pattern (not a structure file):
+    the networks alone are right on few measured scans (docs/benchmarks.md)."""
+    from pymatgen.core import IStructure
+
+    if args.no_verify and (args.verify or args.composition):
+        raise SystemExit("pmlxrd: --no-verify contradicts --verify and --composition (which fits the formula)")
+    if args.verify or args.composition:
+        return True
+    if args.no_verify:
+        return False
+    measured = [i for i in items if not isinstance(i, IStructure)]
+    if measured:
+        print(f"pmlxrd: checking the answers by fitting the structure-type catalogue to {len(measured)} measured "
+              "pattern(s), tens of seconds each (--no-verify: the networks alone)", file=sys.stderr, flush=True)
+    return bool(measured)
+
+
 def _identify(args: argparse.Namespace) -> int:
     from pymatgen_ml_xrd.estimators.structure_type import StructureTypeIdentifier
 
-    verify = args.verify or bool(args.composition)
+    items = [_load_input(p, args.wavelength) for p in args.pattern]
+    verify = _verify(args, items)
     ident = StructureTypeIdentifier(pretrained=args.model, plugins=not args.no_plugins, threshold=args.threshold,
                                     verify=verify)  # fmt: skip
-    items = [_load_input(p, args.wavelength) for p in args.pattern]
     compositions = _compositions(args.composition, len(items))
     answers = ident.predict(items, compositions=compositions) if verify else ident.predict(items)
     top, rel = ident.predict_top_k(items, k=args.top)
@@ -508,8 +528,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "SpaceGroupClassifier.save, or 'auto': gaussian when every input is a structure file, "
                           "else default")
     cls.add_argument("--verify", action="store_true",
-                     help="fit the structure-type catalogue's best candidates to the scan (seconds each): the space "
-                          "group of a fit within R_wp 0.31 (0.39 with --composition) comes first")
+                     help="fit the structure-type catalogue's best candidates to the scan (tens of seconds each): the "
+                          "space group of a fit within R_wp 0.31 (0.39 with --composition) comes first; the default "
+                          "for measured patterns")
+    cls.add_argument("--no-verify", action="store_true", help="the network's answer alone, also for measured patterns")
     cls.add_argument("--composition", nargs="+", default=None, metavar="FORMULA",
                      help="formula of the main phase (one for all patterns, or one per pattern): its elements go "
                           "on every prototype of its stoichiometry; implies --verify")
@@ -526,7 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     idn.add_argument("--no-plugins", action="store_true", help="ignore installed structure-type plugins")
     idn.add_argument("--threshold", type=float, default=0.8, help="reliability below which the answer is 'unknown'")
     idn.add_argument("--verify", action="store_true",
-                     help="check the answer by fitting the candidates' simulated patterns to the scan (seconds each)")
+                     help="check the answer by fitting the candidates' simulated patterns to the scan (tens of "
+                          "seconds each); the default for measured patterns")
+    idn.add_argument("--no-verify", action="store_true", help="the RCNets' answer alone, also for measured patterns")
     idn.add_argument("--composition", nargs="+", default=None, metavar="FORMULA",
                      help="formula of the main phase (one for all patterns, or one per pattern): its elements go "
                           "on every prototype of its stoichiometry; implies --verify")

@@ -83,8 +83,8 @@ def test_an_ensemble_recipe_combines_its_members_and_records_itself(tmp_path, mo
     assert recipe.kind == "ensemble" and recipe.publishes == "space_group_default"
     summary = recipe.summary()
     assert summary["n_patterns"] == sum(recipes.RECIPES[m].summary()["n_patterns"] for m in recipe.members)
-    monkeypatch.setitem(recipes.RECIPES, "ensemble-test",
-                        recipes.Recipe(**{**recipe.__dict__, "name": "ensemble-test", "calibration": ("tiny", 8)}))  # fmt: skip
+    tiny = recipes.Recipe(**{**recipe.__dict__, "name": "ensemble-test", "calibration": ("tiny", 8)})
+    monkeypatch.setitem(recipes.RECIPES, "ensemble-test", tiny)
     path = recipes.run_recipe("ensemble-test", tmp_path / "run", _data_folder(tmp_path), verbose=False)
     meta = json.loads(path.read_text())
     assert meta["recipe"] == {"name": "ensemble-test", "package_version": meta["recipe"]["package_version"],

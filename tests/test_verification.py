@@ -90,7 +90,7 @@ def test_space_group_classifier_puts_the_group_of_a_kept_fit_first():
     assert answers[0] == 225 and answers[1] == network.predict([scan])[0]
 
 
-def test_command_line_classify_verifies_with_a_composition(tmp_path, capsys):
+def test_command_line_classify_verifies_measured_patterns_and_with_a_composition(tmp_path, capsys):
     import json
 
     from pymatgen_ml_xrd import cli
@@ -105,7 +105,15 @@ def test_command_line_classify_verifies_with_a_composition(tmp_path, capsys):
         out = json.loads(capsys.readouterr().out)[0]
         assert out["verified"]["space_group"] == 225 and out["verified"]["rwp"] < 0.1
         assert out["top"][0]["space_group"] == 225 and len(out["top"]) == 5 and out["model"] == "v2"
-        assert cli.main(["classify", str(scan), "--wavelength", "CuKa1", "--model", "v2", "--json"]) == 0
+        assert cli.main(["classify", str(scan), "--wavelength", "CuKa1", "--model", "v2", "--json", "--no-verify"]) == 0
         assert "verified" not in json.loads(capsys.readouterr().out)[0]
+        # a measured pattern is checked by a fit unless --no-verify says otherwise
+        assert cli.main(["classify", str(scan), "--wavelength", "CuKa1", "--model", "v2", "--json"]) == 0
+        captured = capsys.readouterr()
+        out = json.loads(captured.out)[0]
+        assert out["verified"]["space_group"] == 225 and out["top"][0]["space_group"] == 225
+        assert "checking the answers by fitting" in captured.err and "--no-verify" in captured.err
+        with pytest.raises(SystemExit, match="--no-verify contradicts"):
+            cli.main(["classify", str(scan), "--no-verify", "--composition", "Mg2Si"])
         with pytest.raises(SystemExit, match="one --composition"):
             cli.main(["classify", str(scan), str(scan), str(scan), "--composition", "Mg2Si", "CaF2"])
