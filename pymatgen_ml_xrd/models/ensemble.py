@@ -4,8 +4,9 @@ Each member is a classifier with logits output over its own classes. The ensembl
 input rows, turns each member's logits into probabilities at the member's own calibrated
 temperature, places them among the ensemble's classes (a class a member lacks gets probability 0
 from it) and returns ``log(mean probability)``. That output is a valid logit vector (softmax
-gives back the mean probabilities), so the estimator's temperature, top-k, calibration and the
-cross-entropy of a further fit apply unchanged. Saved and loaded as one ``.keras`` file.
+gives back the mean probabilities), so the estimator's temperature, top-k and calibration apply
+unchanged. Saved and loaded as one ``.keras`` file (the layer is registered with Keras when this
+module is imported: :func:`~pymatgen_ml_xrd.models.files.read_model_files` imports it).
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ __all__ = ["ProbabilityMixture", "build_ensemble"]
 _TINY = 1e-12  # floor of the mean probability before the log (float32)
 
 
-def _layer_base():
+def _keras():
+    """Keras, TensorFlow imported first without its start-up lines (the layer below needs Keras
+    when this module is imported)."""
     from pymatgen_ml_xrd.tensorflow_logs import import_tensorflow
 
-    import_tensorflow()  # quietly, before Keras loads it
+    import_tensorflow()
     import keras
 
     return keras
 
 
-keras = _layer_base()
+keras = _keras()
 
 
 @keras.saving.register_keras_serializable(package="pymatgen_ml_xrd")
