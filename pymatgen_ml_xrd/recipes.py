@@ -122,6 +122,10 @@ RECIPES: dict[str, Recipe] = {}
 
 
 def _register(recipe: Recipe) -> None:
+    missing = [m for m in recipe.members if m not in RECIPES]
+    if recipe.kind == "ensemble" and (len(recipe.members) < 2 or missing):
+        raise InvalidParameterError(f"ensemble recipe {recipe.name} needs two or more registered member recipes; "
+                                    f"unknown: {missing}")  # fmt: skip
     RECIPES[recipe.name] = recipe
 
 

@@ -56,6 +56,12 @@ def test_an_ensemble_predicts_the_mean_of_its_members_calibrated_probabilities(m
     assert back.metadata_["ensemble"] == ens.metadata_["ensemble"]
     with pytest.raises(InvalidParameterError, match="an ensemble has no architecture to rebuild"):
         ens.save_compact(tmp_path / "compact")
+    # members given as saved paths are recorded by file name, never by machine path
+    a.save(tmp_path / "member_a"), b.save(tmp_path / "member_b")
+    by_path = ensemble_classifier([tmp_path / "member_a", str(tmp_path / "member_b")])
+    assert [m["name"] for m in by_path.metadata_["ensemble"]["members"]] == ["member_a", "member_b"]
+    assert str(tmp_path) not in json.dumps(by_path.metadata_["ensemble"])
+    np.testing.assert_allclose(by_path.predict_proba(X), _softmax(np.log(mean)), atol=1e-6)
 
 
 def test_members_must_read_patterns_alike_and_be_at_least_two(members):
@@ -69,6 +75,16 @@ def test_members_must_read_patterns_alike_and_be_at_least_two(members):
         ensemble_classifier("v2")
     with pytest.raises(InvalidParameterError, match="must be classifiers, names or paths"):
         ensemble_classifier([a, 3])
+
+
+def test_an_ensemble_recipe_needs_registered_members():
+    from pymatgen_ml_xrd import recipes
+
+    for members in (("space-group-v2", "no-such-recipe"), ("space-group-v2",)):
+        with pytest.raises(InvalidParameterError, match="needs two or more registered member recipes"):
+            recipes._register(recipes.Recipe(name="broken", model="space-group", kind="ensemble", description="",
+                                             members=members))  # fmt: skip
+    assert "broken" not in recipes.RECIPES
 
 
 def test_an_ensemble_recipe_combines_its_members_and_records_itself(tmp_path, monkeypatch):

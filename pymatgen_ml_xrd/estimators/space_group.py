@@ -136,8 +136,8 @@ class SpaceGroupClassifier(ClassifierMixin, PretrainedEstimator):
             measured scans for the structure type).
     """
 
-    _pretrained_files = {"default": "space_group_default", "gaussian": "space_group_gaussian", "v2": "space_group_v2",
-                         "experimental": "space_group_experimental",
+    _pretrained_files = {"default": "space_group_default", "gaussian": "space_group_gaussian",
+                         "v2": "space_group_v2", "experimental": "space_group_experimental",
                          "pseudo-voigt": "space_group_pseudo_voigt"}
     _fitted_attributes = ("model_", "classes_", "temperature_", "metadata_", "params_", "spec_")
     _weights_params = {"architecture": "compact", "two_theta": (5.0, 90.0, 0.04), "wavelength": "CuKa1",

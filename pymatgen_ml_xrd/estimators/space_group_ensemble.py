@@ -8,8 +8,8 @@ temperature, placed among the union of their classes, averaged. Its own temperat
 (recipe ``space-group-default-v2``, docs/space_group.md).
 
 Members must read patterns alike: the same input grid, wavelength, preprocessing and background
-removal (``INPUT_FIELDS`` of their :class:`~pymatgen_ml_xrd.patterns.PatternSpec`); the ensemble
-keeps the first member's spec.
+removal (:data:`~pymatgen_ml_xrd.patterns.spec.INPUT_FIELDS` of their
+:class:`~pymatgen_ml_xrd.patterns.PatternSpec`); the ensemble keeps the first member's spec.
 """
 
 from __future__ import annotations
@@ -24,11 +24,9 @@ from pymatgen_ml_xrd.estimators.space_group import SpaceGroupClassifier
 from pymatgen_ml_xrd.models import ENSEMBLE_ARCHITECTURE
 from pymatgen_ml_xrd.models.ensemble import build_ensemble
 from pymatgen_ml_xrd.models.provenance import training_record
+from pymatgen_ml_xrd.patterns.spec import INPUT_FIELDS
 
-__all__ = ["ensemble_classifier", "INPUT_FIELDS"]
-
-#: the PatternSpec fields that decide what a model's input rows are: members must agree on them
-INPUT_FIELDS = ("two_theta", "wavelength", "preprocessing", "background", "background_window")
+__all__ = ["ensemble_classifier"]
 
 
 def ensemble_classifier(members: Sequence[SpaceGroupClassifier | str | Path]) -> SpaceGroupClassifier:
@@ -56,7 +54,8 @@ def ensemble_classifier(members: Sequence[SpaceGroupClassifier | str | Path]) ->
             names.append(str(member.pretrained) if member.pretrained is not None else "fitted")
         elif isinstance(member, (str, Path)):
             loaded.append(SpaceGroupClassifier.load(SpaceGroupClassifier.pretrained_path(member)))
-            names.append(str(member))
+            # a shipped name as it is; a saved model by its file name (the metadata holds no machine path)
+            names.append(str(member) if str(member) in SpaceGroupClassifier._pretrained_files else Path(member).name)
         else:
             raise InvalidParameterError(f"ensemble members must be classifiers, names or paths, got {member!r}")
     first = loaded[0]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from pymatgen_ml_xrd.errors import InvalidParameterError
 
 __all__ = ["ProbabilityMixture", "build_ensemble"]
@@ -87,8 +89,6 @@ def build_ensemble(members: Sequence, member_classes: Sequence, temperatures: Se
         InvalidParameterError: fewer than two members, other input shapes, or a member class
             missing from ``classes``.
     """
-    import numpy as np
-
     if len(members) < 2:
         raise InvalidParameterError("an ensemble needs at least two members")
     shapes = {tuple(m.input_shape[1:]) for m in members}
